@@ -1,0 +1,120 @@
+// What rolewall puts into the kernel: table inet rolewall with a fixed skeleton of chains and
+// rules, and one group of sets per catalog role. Enabling, disabling or re-scoping a role only
+// changes the elements of that role's sets.
+//
+// For a role "ad-dc" the table holds:
+//   set ad-dc_tcp   { type inet_service; flags interval; }  ports the role opens
+//   set ad-dc_udp   { type inet_service; flags interval; }
+//   set ad-dc_proto { type inet_proto; }                    bare IP protocols (gre, esp, ...)
+//   set ad-dc_if    { type ifname; flags interval; }        interface scope ("lan0", "vlan*")
+//   set ad-dc_anyif { type nf_proto; }                      {ipv4, ipv6} when not interface-scoped
+//   set ad-dc_v4    { type ipv4_addr; flags interval; }     sources (0.0.0.0/0 when unscoped)
+//   set ad-dc_v6    { type ipv6_addr; flags interval; }     sources (::/0 when unscoped)
+//   chain roles { iifname @ad-dc_if jump ad-dc; meta nfproto @ad-dc_anyif jump ad-dc; ... }
+//   chain ad-dc { ip saddr @ad-dc_v4 tcp dport @ad-dc_tcp accept; ... }
+// A disabled role has all its sets empty.
+#pragma once
+
+#include "rolewall/catalog.hpp"
+#include "rolewall/config.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace rolewall {
+
+inline constexpr const char *table_name = "rolewall"; // family inet
+inline constexpr const char *input_chain = "input";
+inline constexpr const char *roles_chain = "roles";
+
+// Key types of rolewall's sets, with their nft datatype ids (nftables src/datatype.h).
+enum class KeyType : std::uint32_t {
+    ipv4_addr = 7,
+    ipv6_addr = 8,
+    inet_proto = 12,
+    inet_service = 13,
+    nf_proto = 2,  // TYPE_NFPROTO
+    ifname = 41,   // TYPE_IFNAME
+};
+std::size_t key_length(KeyType t); // bytes: 4, 16, 1, 2, 1, 16
+const char *key_type_name(KeyType t);
+
+using Bytes = std::vector<std::uint8_t>;
+
+// A closed range [lo, hi] of keys in the bytes the kernel stores (network order). In sets
+// without the interval flag, lo == hi.
+struct Element {
+    Bytes lo;
+    Bytes hi;
+    std::string comment;
+    bool operator==(const Element &) const = default;
+};
+
+struct SetSpec {
+    std::string name;
+    KeyType type = KeyType::inet_service;
+    bool interval = false;
+    std::string role; // the role the set belongs to
+    bool operator==(const SetSpec &) const = default;
+};
+
+struct SetContent {
+    SetSpec spec;
+    std::vector<Element> elements; // sorted by lo, non-overlapping
+};
+
+struct RoleChain {
+    std::string role;  // chain name = role id
+    std::string title; // rule comments
+    bool operator==(const RoleChain &) const = default;
+};
+
+// Everything rolewall wants in the kernel.
+struct Layout {
+    Policy policy = Policy::drop;
+    std::vector<RoleChain> roles;  // sorted by id
+    std::vector<SetContent> sets;  // sorted by name
+
+    // Identifies everything but the elements (chains, rules, set declarations, policy): when
+    // the kernel's table carries the same fingerprint, only elements need to change.
+    std::string fingerprint() const;
+    const SetContent *set(const std::string &name) const;
+};
+
+// The desired layout for a catalog and a set of enabled roles with their scopes.
+// `origin` names, per enabled role, where its enabling came from ("config", "state",
+// "runtime"); it is not part of the layout.
+Layout build_layout(const Catalog &catalog, Policy policy, const RangeValues &ranges,
+                    const std::map<std::string, Scope> &enabled);
+
+// Element codecs.
+Element port_element(PortRange r, std::string comment);
+Element proto_element(std::uint8_t proto, std::string comment);
+Element nfproto_element(std::uint8_t nfproto, std::string comment); // NFPROTO_IPV4 = 2, IPV6 = 10
+Element ifname_element(const std::string &name, std::string comment); // "lan0" or "vlan*"
+Element cidr_element(const Cidr &c, std::string comment);
+// Human form of an element's key, as nft prints it ("88", "49152-65535", "10.0.0.0/8",
+// "\"lan0\"", "\"vlan*\"", "gre", "ipv4").
+std::string element_key_str(KeyType t, const Element &e);
+
+// The part of a difference that touches one set.
+struct SetChange {
+    std::string set;
+    std::string role;
+    KeyType type = KeyType::inet_service;
+    bool interval = false;
+    std::vector<Element> remove; // as they are in the kernel
+    std::vector<Element> add;
+};
+
+// Element changes that turn `present` into `desired` (same fingerprint assumed). An element
+// whose comment changed is removed and added again. Sets absent from `present` are treated as
+// empty. Changes are ordered by set name.
+std::vector<SetChange> diff(const std::vector<SetContent> &present,
+                            const std::vector<SetContent> &desired);
+
+// The layout as an `nft -f` script that creates (or replaces) table inet rolewall.
+std::string render_nft(const Layout &layout);
+
+} // namespace rolewall
