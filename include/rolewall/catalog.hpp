@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rolewall {
@@ -31,6 +32,8 @@ struct PortRange {
     auto operator<=>(const PortRange &) const = default;
 };
 std::string port_range_str(PortRange r); // "88" or "49152-65535"
+// Parses "88" or "1025-5000" (ports 1-65535, first <= last); `why` says what is wrong.
+std::optional<PortRange> parse_port_range(std::string_view text, std::string *why = nullptr);
 
 // Named port ranges that catalog entries refer to and the config sets.
 struct NamedRange {

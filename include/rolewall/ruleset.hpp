@@ -55,7 +55,8 @@ struct SetSpec {
     std::string name;
     KeyType type = KeyType::inet_service;
     bool interval = false;
-    std::string role; // the role the set belongs to
+    std::string role;    // the role the set belongs to
+    std::string comment; // "ad-dc: TCP ports"
     bool operator==(const SetSpec &) const = default;
 };
 

@@ -1,0 +1,57 @@
+// rolewallctl: verbs, options and exit codes shared by its verb files.
+#pragma once
+
+#include "rolewall/catalog.hpp"
+#include "rolewall/config.hpp"
+#include "rolewall/error.hpp"
+
+#include <string>
+#include <vector>
+
+namespace rolewall::ctl {
+
+// Exit codes (documented in rolewallctl(8)).
+enum Exit : int {
+    exit_ok = 0,
+    exit_failed = 1,      // the request failed: unknown role, unused port, bad config, refusal
+    exit_usage = 2,       // bad command line
+    exit_unreachable = 3, // the daemon is not on the bus
+    exit_denied = 4,      // the daemon refused the caller
+};
+
+struct Options {
+    std::string catalog;       // empty: the default
+    std::string local_catalog; // empty: the default
+    std::string config;        // empty: the default
+    bool json = false;
+    bool runtime = false;
+    std::vector<std::string> interfaces;
+    std::vector<std::string> sources;
+    std::vector<std::string> args; // after the verb
+};
+
+// Thrown for a bad command line; main prints it with a hint and exits 2.
+struct UsageError {
+    std::string message;
+};
+
+// Catalog and config the way every verb finds them (options, then the defaults).
+Result<Catalog> load_catalog(const Options &o);
+std::string config_path(const Options &o);
+// Prints an error and its diagnostics on stderr; returns the exit code for it.
+int report(const Error &e);
+
+int verb_list(const Options &o);
+int verb_show(const Options &o);
+int verb_which(const Options &o);
+int verb_services(const Options &o);
+int verb_render(const Options &o);
+int verb_check(const Options &o);
+
+// Verbs that talk to rolewalld over D-Bus.
+int verb_status(const Options &o);
+int verb_enable(const Options &o);
+int verb_disable(const Options &o);
+int verb_reload(const Options &o);
+
+} // namespace rolewall::ctl

@@ -1,0 +1,118 @@
+// rolewallctl: browse the catalog, render and check configs, and drive rolewalld.
+#include "ctl.hpp"
+#include "rolewall/paths.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <getopt.h>
+#include <string_view>
+
+using namespace rolewall::ctl;
+
+namespace {
+
+struct Verb {
+    const char *name;
+    int min_args;
+    int max_args;
+    int (*run)(const Options &);
+    const char *usage;
+};
+
+const Verb verbs[] = {
+    {"list", 0, 0, verb_list, "list                     roles of the catalog"},
+    {"show", 1, 1, verb_show, "show ROLE                a role's services and ports"},
+    {"which", 1, 1, verb_which, "which PORT[/tcp|/udp]    services and roles using a port"},
+    {"services", 0, 0, verb_services, "services                 services of the catalog"},
+    {"render", 0, 0, verb_render, "render                   the ruleset for the config, as nft -f text"},
+    {"check", 0, 0, verb_check, "check                    validate config and catalog (and the kernel batch)"},
+};
+
+void help() {
+    std::printf("Usage: rolewallctl [OPTIONS] VERB [ARGS]\n\nVerbs:\n");
+    for (const auto &v : verbs) std::printf("  %s\n", v.usage);
+    std::printf("\nOptions:\n"
+                "  --catalog DIR        shipped catalog (default: %s)\n"
+                "  --local-catalog DIR  local roles and services (default: %s)\n"
+                "  --config FILE        config file (default: %s)\n"
+                "  --json               machine-readable output\n"
+                "  --interface IF       enable: only on this input interface (repeatable)\n"
+                "  --source CIDR        enable: only from this network (repeatable)\n"
+                "  --runtime            enable/disable: not saved across restarts\n"
+                "  -h, --help           this text\n"
+                "  --version            the version\n",
+                rolewall::paths::installed_catalog, rolewall::paths::local_catalog,
+                rolewall::paths::config_file);
+}
+
+enum { opt_catalog = 256, opt_local, opt_config, opt_json, opt_interface, opt_source,
+       opt_runtime, opt_version };
+
+Options parse(int argc, char **argv) {
+    static const option longopts[] = {
+        {"catalog", required_argument, nullptr, opt_catalog},
+        {"local-catalog", required_argument, nullptr, opt_local},
+        {"config", required_argument, nullptr, opt_config},
+        {"json", no_argument, nullptr, opt_json},
+        {"interface", required_argument, nullptr, opt_interface},
+        {"source", required_argument, nullptr, opt_source},
+        {"runtime", no_argument, nullptr, opt_runtime},
+        {"help", no_argument, nullptr, 'h'},
+        {"version", no_argument, nullptr, opt_version},
+        {},
+    };
+    Options o;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+:h", longopts, nullptr)) != -1 || optind < argc) {
+        if (c == -1) { // a verb or argument: keep it and go on parsing options after it
+            o.args.emplace_back(argv[optind++]);
+            continue;
+        }
+        switch (c) {
+        case opt_catalog: o.catalog = optarg; break;
+        case opt_local: o.local_catalog = optarg; break;
+        case opt_config: o.config = optarg; break;
+        case opt_json: o.json = true; break;
+        case opt_interface: o.interfaces.emplace_back(optarg); break;
+        case opt_source: o.sources.emplace_back(optarg); break;
+        case opt_runtime: o.runtime = true; break;
+        case 'h': help(); std::exit(exit_ok);
+        case opt_version: std::printf("rolewallctl %s\n", rolewall::paths::version); std::exit(exit_ok);
+        case ':': throw UsageError{"option '" + std::string(argv[optind - 1]) + "' needs a value"};
+        default: throw UsageError{"unknown option '" + std::string(argv[optind - 1]) + "'"};
+        }
+    }
+    return o;
+}
+
+int run(int argc, char **argv) {
+    Options o = parse(argc, argv);
+    if (o.args.empty()) throw UsageError{"no verb given"};
+    std::string name = o.args.front();
+    o.args.erase(o.args.begin());
+    for (const auto &v : verbs) {
+        if (name != v.name) continue;
+        int n = static_cast<int>(o.args.size());
+        if (n < v.min_args || n > v.max_args)
+            throw UsageError{std::string("usage: rolewallctl ") + v.usage};
+        bool enable = name == "enable";
+        if (!enable && (!o.interfaces.empty() || !o.sources.empty()))
+            throw UsageError{"--interface and --source go with 'enable' only"};
+        if (o.runtime && !enable && name != "disable")
+            throw UsageError{"--runtime goes with 'enable' and 'disable' only"};
+        return v.run(o);
+    }
+    throw UsageError{"unknown verb '" + name + "'"};
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    try {
+        return run(argc, argv);
+    } catch (const UsageError &e) {
+        std::fprintf(stderr, "rolewallctl: %s\nTry 'rolewallctl --help'.\n", e.message.c_str());
+        return exit_usage;
+    }
+}

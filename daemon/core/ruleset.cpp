@@ -1,0 +1,296 @@
+#include "rolewall/ruleset.hpp"
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <cstring>
+#include <map>
+#include <set>
+#include <tuple>
+
+namespace rolewall {
+
+std::size_t key_length(KeyType t) {
+    switch (t) {
+    case KeyType::ipv4_addr: return 4;
+    case KeyType::ipv6_addr: return 16;
+    case KeyType::inet_proto: return 1;
+    case KeyType::inet_service: return 2;
+    case KeyType::nf_proto: return 1;
+    case KeyType::ifname: return 16; // IFNAMSIZ
+    }
+    return 0;
+}
+
+const char *key_type_name(KeyType t) {
+    switch (t) {
+    case KeyType::ipv4_addr: return "ipv4_addr";
+    case KeyType::ipv6_addr: return "ipv6_addr";
+    case KeyType::inet_proto: return "inet_proto";
+    case KeyType::inet_service: return "inet_service";
+    case KeyType::nf_proto: return "nf_proto";
+    case KeyType::ifname: return "ifname";
+    }
+    return "?";
+}
+
+// nft refuses comments longer than this (NFTNL_UDATA_COMMENT_MAXLEN).
+constexpr std::size_t max_comment = 128;
+
+static std::string clip(std::string s) {
+    if (s.size() < max_comment) return s;
+    s.resize(max_comment - 4);
+    return s + "...";
+}
+
+Element port_element(PortRange r, std::string comment) {
+    return {{std::uint8_t(r.first >> 8), std::uint8_t(r.first & 0xff)},
+            {std::uint8_t(r.last >> 8), std::uint8_t(r.last & 0xff)},
+            clip(std::move(comment))};
+}
+
+Element proto_element(std::uint8_t proto, std::string comment) {
+    return {{proto}, {proto}, clip(std::move(comment))};
+}
+
+Element nfproto_element(std::uint8_t nfproto, std::string comment) {
+    return {{nfproto}, {nfproto}, clip(std::move(comment))};
+}
+
+Element ifname_element(const std::string &name, std::string comment) {
+    bool wildcard = !name.empty() && name.back() == '*';
+    std::string base = wildcard ? name.substr(0, name.size() - 1) : name;
+    Bytes lo(16, 0);
+    std::memcpy(lo.data(), base.data(), std::min<std::size_t>(base.size(), 16));
+    Bytes hi = lo;
+    if (wildcard) std::fill(hi.begin() + static_cast<long>(base.size()), hi.end(), 0xff);
+    return {lo, hi, clip(std::move(comment))};
+}
+
+Element cidr_element(const Cidr &c, std::string comment) {
+    std::size_t n = c.v6 ? 16 : 4;
+    Bytes lo(c.addr.begin(), c.addr.begin() + static_cast<long>(n));
+    Bytes hi = lo;
+    for (std::size_t i = 0; i < n; ++i) {
+        int keep = std::clamp(c.prefix - 8 * static_cast<int>(i), 0, 8);
+        hi[i] |= static_cast<std::uint8_t>(0xff >> keep);
+    }
+    return {lo, hi, clip(std::move(comment))};
+}
+
+// Length of the common prefix in bits if [lo, hi] is exactly one prefix, else -1.
+static int prefix_of(const Bytes &lo, const Bytes &hi) {
+    int bits = 0;
+    std::size_t i = 0;
+    for (; i < lo.size() && lo[i] == hi[i]; ++i) bits += 8;
+    if (i == lo.size()) return bits;
+    std::uint8_t diff = lo[i] ^ hi[i];
+    int b = 0;
+    while (b < 8 && !(diff & (0x80 >> b))) ++b;
+    std::uint8_t mask = static_cast<std::uint8_t>(0xff >> b);
+    if ((lo[i] & mask) != 0 || (hi[i] & mask) != mask) return -1;
+    for (std::size_t j = i + 1; j < lo.size(); ++j)
+        if (lo[j] != 0 || hi[j] != 0xff) return -1;
+    return bits + b;
+}
+
+static std::string addr_str(const Bytes &b) {
+    char buf[INET6_ADDRSTRLEN] = {};
+    inet_ntop(b.size() == 16 ? AF_INET6 : AF_INET, b.data(), buf, sizeof buf);
+    return buf;
+}
+
+std::string element_key_str(KeyType t, const Element &e) {
+    switch (t) {
+    case KeyType::inet_service: {
+        PortRange r{std::uint16_t(e.lo[0] << 8 | e.lo[1]), std::uint16_t(e.hi[0] << 8 | e.hi[1])};
+        return port_range_str(r);
+    }
+    case KeyType::inet_proto: return ip_protocol_name(e.lo[0]);
+    case KeyType::nf_proto:
+        return e.lo[0] == 2 ? "ipv4" : e.lo[0] == 10 ? "ipv6" : std::to_string(e.lo[0]);
+    case KeyType::ifname: {
+        std::string name(reinterpret_cast<const char *>(e.lo.data()), e.lo.size());
+        name.resize(std::strlen(name.c_str()));
+        return "\"" + name + (e.lo == e.hi ? "" : "*") + "\"";
+    }
+    case KeyType::ipv4_addr:
+    case KeyType::ipv6_addr: {
+        int p = prefix_of(e.lo, e.hi);
+        int full = static_cast<int>(e.lo.size()) * 8;
+        if (p == full) return addr_str(e.lo);
+        if (p >= 0) return addr_str(e.lo) + "/" + std::to_string(p);
+        return addr_str(e.lo) + "-" + addr_str(e.hi);
+    }
+    }
+    return "?";
+}
+
+namespace {
+
+// A range with the services that need it, merged where services overlap.
+struct Span {
+    PortRange ports;
+    std::set<std::string> services;
+};
+
+std::vector<Span> merge_spans(std::vector<Span> spans) {
+    std::sort(spans.begin(), spans.end(),
+              [](const Span &a, const Span &b) { return a.ports < b.ports; });
+    std::vector<Span> out;
+    for (auto &s : spans) {
+        if (!out.empty() && s.ports.first <= out.back().ports.last) {
+            out.back().ports.last = std::max(out.back().ports.last, s.ports.last);
+            out.back().services.insert(s.services.begin(), s.services.end());
+        } else {
+            out.push_back(std::move(s));
+        }
+    }
+    return out;
+}
+
+std::string services_comment(const std::string &role, const std::set<std::string> &services) {
+    std::string c = role + ":";
+    const char *sep = " ";
+    for (const auto &s : services) {
+        c += sep + s;
+        sep = ", ";
+    }
+    return c;
+}
+
+// Networks that lie inside another one of the list are dropped: the kernel refuses
+// overlapping intervals and the larger network already covers them.
+std::vector<Cidr> outermost(std::vector<Cidr> nets) {
+    std::sort(nets.begin(), nets.end(), [](const Cidr &a, const Cidr &b) {
+        return std::tie(a.addr, a.prefix) < std::tie(b.addr, b.prefix);
+    });
+    std::vector<Cidr> out;
+    for (const auto &n : nets) {
+        if (!out.empty()) {
+            Element outer = cidr_element(out.back(), {});
+            Element inner = cidr_element(n, {});
+            if (inner.lo >= outer.lo && inner.hi <= outer.hi) continue;
+        }
+        out.push_back(n);
+    }
+    return out;
+}
+
+struct RoleSets {
+    SetContent tcp, udp, proto, ifs, anyif, v4, v6;
+};
+
+SetContent make_set(const std::string &role, const char *suffix, KeyType type, bool interval,
+                    const char *what) {
+    SetContent s;
+    s.spec.name = role + "_" + suffix;
+    s.spec.type = type;
+    s.spec.interval = interval;
+    s.spec.role = role;
+    s.spec.comment = role + ": " + what;
+    return s;
+}
+
+RoleSets empty_role_sets(const std::string &role) {
+    return {make_set(role, "tcp", KeyType::inet_service, true, "TCP ports"),
+            make_set(role, "udp", KeyType::inet_service, true, "UDP ports"),
+            make_set(role, "proto", KeyType::inet_proto, false, "IP protocols"),
+            make_set(role, "if", KeyType::ifname, true, "input interfaces"),
+            make_set(role, "anyif", KeyType::nf_proto, false,
+                     "families allowed on any interface"),
+            make_set(role, "v4", KeyType::ipv4_addr, true, "IPv4 sources"),
+            make_set(role, "v6", KeyType::ipv6_addr, true, "IPv6 sources")};
+}
+
+void fill_ports(const Catalog &catalog, const std::string &role, const RangeValues &ranges,
+                RoleSets &sets) {
+    std::vector<Span> tcp, udp;
+    for (const auto &p : catalog.role_ports(role, ranges))
+        (p.l4 == L4::tcp ? tcp : udp).push_back({p.ports, {p.service}});
+    for (const auto &s : merge_spans(std::move(tcp)))
+        sets.tcp.elements.push_back(port_element(s.ports, services_comment(role, s.services)));
+    for (const auto &s : merge_spans(std::move(udp)))
+        sets.udp.elements.push_back(port_element(s.ports, services_comment(role, s.services)));
+    std::map<std::uint8_t, std::set<std::string>> protos;
+    for (const auto &p : catalog.role_ip_protocols(role)) protos[p.number].insert(p.service);
+    for (const auto &[n, services] : protos)
+        sets.proto.elements.push_back(proto_element(n, services_comment(role, services)));
+}
+
+void fill_scope(const std::string &role, const Scope &scope, RoleSets &sets) {
+    // NFPROTO_IPV4 and NFPROTO_IPV6 from <linux/netfilter.h>.
+    constexpr std::uint8_t nfproto_ipv4 = 2, nfproto_ipv6 = 10;
+    if (scope.interfaces.empty()) {
+        sets.anyif.elements.push_back(nfproto_element(nfproto_ipv4, role + ": any interface"));
+        sets.anyif.elements.push_back(nfproto_element(nfproto_ipv6, role + ": any interface"));
+    }
+    for (const auto &i : scope.interfaces)
+        sets.ifs.elements.push_back(ifname_element(i, role + ": interface scope"));
+    if (scope.sources.empty()) {
+        sets.v4.elements.push_back(cidr_element(*Cidr::parse("0.0.0.0/0"), role + ": any source"));
+        sets.v6.elements.push_back(cidr_element(*Cidr::parse("::/0"), role + ": any source"));
+    }
+    for (const auto &c : outermost(scope.sources))
+        (c.v6 ? sets.v6 : sets.v4).elements.push_back(cidr_element(c, role + ": source scope"));
+    auto by_key = [](const Element &a, const Element &b) { return a.lo < b.lo; };
+    std::sort(sets.ifs.elements.begin(), sets.ifs.elements.end(), by_key);
+}
+
+} // namespace
+
+Layout build_layout(const Catalog &catalog, Policy policy, const RangeValues &ranges,
+                    const std::map<std::string, Scope> &enabled) {
+    Layout layout;
+    layout.policy = policy;
+    for (const auto &[id, role] : catalog.roles()) {
+        layout.roles.push_back({id, role.title});
+        RoleSets sets = empty_role_sets(id);
+        if (auto it = enabled.find(id); it != enabled.end()) {
+            fill_ports(catalog, id, ranges, sets);
+            fill_scope(id, it->second, sets);
+        }
+        for (SetContent *s : {&sets.tcp, &sets.udp, &sets.proto, &sets.ifs, &sets.anyif,
+                              &sets.v4, &sets.v6})
+            layout.sets.push_back(std::move(*s));
+    }
+    std::sort(layout.sets.begin(), layout.sets.end(),
+              [](const SetContent &a, const SetContent &b) { return a.spec.name < b.spec.name; });
+    return layout;
+}
+
+const SetContent *Layout::set(const std::string &name) const {
+    auto it = std::lower_bound(sets.begin(), sets.end(), name,
+                               [](const SetContent &s, const std::string &n) {
+                                   return s.spec.name < n;
+                               });
+    return it != sets.end() && it->spec.name == name ? &*it : nullptr;
+}
+
+static bool element_less(const Element &a, const Element &b) {
+    return std::tie(a.lo, a.hi, a.comment) < std::tie(b.lo, b.hi, b.comment);
+}
+
+std::vector<SetChange> diff(const std::vector<SetContent> &present,
+                            const std::vector<SetContent> &desired) {
+    std::map<std::string, const SetContent *> have;
+    for (const auto &s : present) have[s.spec.name] = &s;
+    std::vector<SetChange> out;
+    for (const auto &want : desired) {
+        std::vector<Element> now;
+        if (auto it = have.find(want.spec.name); it != have.end()) now = it->second->elements;
+        std::vector<Element> next = want.elements;
+        std::sort(now.begin(), now.end(), element_less);
+        std::sort(next.begin(), next.end(), element_less);
+        SetChange c{want.spec.name, want.spec.role, want.spec.type, want.spec.interval, {}, {}};
+        std::set_difference(now.begin(), now.end(), next.begin(), next.end(),
+                            std::back_inserter(c.remove), element_less);
+        std::set_difference(next.begin(), next.end(), now.begin(), now.end(),
+                            std::back_inserter(c.add), element_less);
+        if (!c.remove.empty() || !c.add.empty()) out.push_back(std::move(c));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const SetChange &a, const SetChange &b) { return a.set < b.set; });
+    return out;
+}
+
+} // namespace rolewall
