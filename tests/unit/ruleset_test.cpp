@@ -1,0 +1,157 @@
+// The layout a config makes, the difference between two layouts, and the nft text.
+#include "rolewall/ruleset.hpp"
+#include "util.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace rolewall;
+
+namespace {
+
+const Catalog &fixture() {
+    static Catalog c = *Catalog::load(test::fixture_catalog());
+    return c;
+}
+
+Layout layout(const std::map<std::string, Scope> &enabled, Policy p = Policy::drop) {
+    return build_layout(fixture(), p, default_range_values(), enabled);
+}
+
+std::vector<std::string> keys(const Layout &l, const std::string &set) {
+    std::vector<std::string> out;
+    const SetContent *s = l.set(set);
+    REQUIRE(s);
+    for (const auto &e : s->elements) out.push_back(element_key_str(s->spec.type, e) + " " + e.comment);
+    return out;
+}
+
+Scope scope(std::vector<std::string> ifs, std::vector<std::string> srcs) {
+    Scope s;
+    s.interfaces = std::move(ifs);
+    for (const auto &c : srcs) s.sources.push_back(*Cidr::parse(c));
+    return s;
+}
+
+} // namespace
+
+TEST_CASE("Every catalog role has its chain and seven sets, empty while disabled") {
+    Layout l = layout({});
+    REQUIRE(l.roles.size() == 3);
+    CHECK(l.sets.size() == 21);
+    for (const auto &s : l.sets) CHECK(s.elements.empty());
+    CHECK(l.set("dc_tcp")->spec.interval);
+    CHECK_FALSE(l.set("dc_proto")->spec.interval);
+    CHECK(l.set("vpn_anyif")->spec.type == KeyType::nf_proto);
+}
+
+TEST_CASE("An unscoped role opens its ports on any interface from any source") {
+    Layout l = layout({{"vpn", {}}});
+    CHECK(keys(l, "vpn_tcp") == std::vector<std::string>{"1723 vpn: pptp"});
+    CHECK(keys(l, "vpn_proto") == std::vector<std::string>{"gre vpn: pptp"});
+    CHECK(keys(l, "vpn_anyif") == std::vector<std::string>{"ipv4 vpn: any interface", "ipv6 vpn: any interface"});
+    CHECK(keys(l, "vpn_if").empty());
+    CHECK(keys(l, "vpn_v4") == std::vector<std::string>{"0.0.0.0/0 vpn: any source"});
+    CHECK(keys(l, "vpn_v6") == std::vector<std::string>{"::/0 vpn: any source"});
+}
+
+TEST_CASE("A scoped role lists its interfaces and sources and nothing for the other family") {
+    Layout l = layout({{"dc", scope({"lan0", "vlan*"}, {"192.0.2.0/24", "192.0.2.128/25", "192.0.3.1"})}});
+    CHECK(keys(l, "dc_if") == std::vector<std::string>{"\"lan0\" dc: interface scope", "\"vlan*\" dc: interface scope"});
+    CHECK(keys(l, "dc_anyif").empty());
+    // 192.0.2.128/25 lies inside 192.0.2.0/24: one element covers both.
+    CHECK(keys(l, "dc_v4") == std::vector<std::string>{"192.0.2.0/24 dc: source scope", "192.0.3.1 dc: source scope"});
+    CHECK(keys(l, "dc_v6").empty());
+}
+
+TEST_CASE("Included roles' ports are part of the role") {
+    Layout l = layout({{"dc", {}}});
+    CHECK(keys(l, "dc_tcp") == std::vector<std::string>{"22 dc: ssh", "88 dc: kerberos", "135 dc: rpc",
+                                                        "49152-65535 dc: rpc"});
+    CHECK(keys(l, "dc_udp") == std::vector<std::string>{"88 dc: kerberos"});
+    CHECK(keys(l, "remote_tcp").empty()); // the included role itself stays disabled
+}
+
+TEST_CASE("Overlapping ranges of a role are merged and name every service") {
+    RangeValues v = default_range_values();
+    v["rpc_dynamic_ports"] = {80, 100}; // now covers kerberos' 88
+    Layout l = build_layout(fixture(), Policy::drop, v, {{"dc", {}}});
+    CHECK(keys(l, "dc_tcp") == std::vector<std::string>{"22 dc: ssh", "80-100 dc: kerberos, rpc", "135 dc: rpc"});
+}
+
+TEST_CASE("Enabling a role changes only the elements of that role's sets") {
+    Layout before = layout({{"vpn", {}}});
+    Layout after = layout({{"vpn", {}}, {"dc", scope({"lan0"}, {})}});
+    CHECK(before.fingerprint() == after.fingerprint());
+    auto changes = diff(before.sets, after.sets);
+    REQUIRE_FALSE(changes.empty());
+    for (const auto &c : changes) {
+        CHECK(c.role == "dc");
+        CHECK(c.remove.empty());
+    }
+    auto back = diff(after.sets, before.sets);
+    for (const auto &c : back) CHECK(c.add.empty());
+}
+
+TEST_CASE("The same layout twice needs no change") {
+    Layout l = layout({{"dc", scope({"lan0"}, {"192.0.2.0/24"})}});
+    CHECK(diff(l.sets, l.sets).empty());
+}
+
+TEST_CASE("Re-scoping a role changes only its scope sets") {
+    Layout a = layout({{"dc", scope({"lan0"}, {"192.0.2.0/24"})}});
+    Layout b = layout({{"dc", scope({"lan1"}, {"192.0.2.0/24"})}});
+    auto changes = diff(a.sets, b.sets);
+    REQUIRE(changes.size() == 1);
+    CHECK(changes[0].set == "dc_if");
+    REQUIRE(changes[0].remove.size() == 1);
+    REQUIRE(changes[0].add.size() == 1);
+    CHECK(element_key_str(KeyType::ifname, changes[0].add[0]) == "\"lan1\"");
+}
+
+TEST_CASE("An element whose comment changed is removed and added again") {
+    SetContent s{{"x_tcp", KeyType::inet_service, true, "x", ""}, {port_element({22, 22}, "x: a")}};
+    SetContent t = s;
+    t.elements[0].comment = "x: b";
+    auto c = diff({s}, {t});
+    REQUIRE(c.size() == 1);
+    CHECK(c[0].remove.size() == 1);
+    CHECK(c[0].add.size() == 1);
+}
+
+TEST_CASE("A set the kernel does not have yet is filled completely") {
+    Layout l = layout({{"vpn", {}}});
+    auto c = diff({}, l.sets);
+    std::size_t n = 0;
+    for (const auto &ch : c) n += ch.add.size();
+    CHECK(n == 6); // 1723, gre, ipv4 and ipv6 on any interface, 0.0.0.0/0, ::/0
+}
+
+TEST_CASE("The policy and the roles change the fingerprint, elements do not") {
+    CHECK(layout({}).fingerprint() == layout({{"dc", {}}}).fingerprint());
+    CHECK(layout({}).fingerprint() != layout({}, Policy::reject).fingerprint());
+    Catalog smaller = fixture();
+    CHECK(layout({}).fingerprint().size() == 16);
+}
+
+TEST_CASE("Element keys print as nft prints them") {
+    CHECK(element_key_str(KeyType::inet_service, port_element({49152, 65535}, "")) == "49152-65535");
+    CHECK(element_key_str(KeyType::ipv4_addr, cidr_element(*Cidr::parse("10.0.0.0/8"), "")) == "10.0.0.0/8");
+    CHECK(element_key_str(KeyType::ipv4_addr, cidr_element(*Cidr::parse("10.0.0.1"), "")) == "10.0.0.1");
+    CHECK(element_key_str(KeyType::ipv6_addr, cidr_element(*Cidr::parse("::/0"), "")) == "::/0");
+    CHECK(element_key_str(KeyType::ifname, ifname_element("eth0", "")) == "\"eth0\"");
+    CHECK(element_key_str(KeyType::ifname, ifname_element("vlan*", "")) == "\"vlan*\"");
+    CHECK(element_key_str(KeyType::inet_proto, proto_element(50, "")) == "esp");
+    CHECK(element_key_str(KeyType::nf_proto, nfproto_element(10, "")) == "ipv6");
+}
+
+TEST_CASE("Long comments are cut to what nft accepts") {
+    std::string c(300, 'x');
+    CHECK(port_element({1, 1}, c).comment.size() < 128);
+}
+
+TEST_CASE("The rendered ruleset matches the golden file") {
+    auto cfg = Config::load(test::source_dir() + "/tests/data/scoped.toml", fixture());
+    REQUIRE(cfg.ok());
+    Layout l = build_layout(fixture(), cfg->policy, cfg->ranges, cfg->roles);
+    CHECK(render_nft(l) == test::read_file(test::source_dir() + "/tests/data/golden/scoped.nft"));
+}

@@ -1,0 +1,219 @@
+// The shipped catalog: loads cleanly, covers the roles admins need, and answers every row of
+// the port-sorted table of its main source document (seed 002) unless ERRATA.md says why not.
+#include "rolewall/catalog.hpp"
+#include "util.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <regex>
+#include <set>
+#include <sstream>
+
+using namespace rolewall;
+
+namespace {
+
+const Catalog &shipped() {
+    static Result<Catalog> c = Catalog::load(test::source_dir() + "/catalog");
+    if (!c) FAIL(c.error().describe());
+    return *c;
+}
+
+std::string normal(std::string s) {
+    std::string out;
+    bool space = false;
+    for (unsigned char ch : s) {
+        if (std::isspace(ch)) {
+            space = !out.empty();
+            continue;
+        }
+        if (space) out += ' ';
+        space = false;
+        out += static_cast<char>(std::tolower(ch));
+    }
+    return out;
+}
+
+struct Row {
+    std::string port, protocol, application, service;
+    std::string key() const { return normal(port + "|" + protocol + "|" + application + "|" + service); }
+};
+
+std::vector<std::string> nonempty_lines(const std::string &text) {
+    std::vector<std::string> out;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+        auto b = line.find_first_not_of(" \t\r");
+        if (b == std::string::npos) continue;
+        auto e = line.find_last_not_of(" \t\r");
+        out.push_back(line.substr(b, e - b + 1));
+    }
+    return out;
+}
+
+// The records of the table after the second "Ports and Protocols" heading: four lines each
+// (Port, Protocol, Application protocol, System Service Name), up to the first record whose
+// port is neither a number nor "n/a".
+std::vector<Row> seed_table(const std::string &text) {
+    auto lines = nonempty_lines(text);
+    int seen = 0;
+    std::size_t i = 0;
+    for (; i < lines.size() && seen < 2; ++i) seen += lines[i] == "Ports and Protocols";
+    REQUIRE(seen == 2);
+    while (i < lines.size() && lines[i] != "Port") ++i;
+    REQUIRE(i + 4 < lines.size());
+    REQUIRE(lines[i + 3] == "System Service Name");
+    std::vector<Row> rows;
+    static const std::regex port_re(R"(^(\d+|n/a)$)", std::regex::icase);
+    for (i += 4; i + 3 < lines.size() && std::regex_match(lines[i], port_re); i += 4)
+        rows.push_back({lines[i], lines[i + 1], lines[i + 2], lines[i + 3]});
+    return rows;
+}
+
+std::vector<std::string> split_cells(const std::string &line) {
+    std::vector<std::string> cells;
+    std::string cur;
+    for (std::size_t i = 1; i < line.size(); ++i) {
+        if (line[i] == '|') {
+            cells.push_back(cur);
+            cur.clear();
+        } else {
+            cur += line[i];
+        }
+    }
+    for (auto &c : cells) c = nonempty_lines(c).empty() ? "" : nonempty_lines(c)[0];
+    return cells;
+}
+
+// Rows of ERRATA.md's "Seed table rows not answered as written" table.
+std::set<std::string> errata_rows() {
+    auto lines = nonempty_lines(test::read_file(test::source_dir() + "/catalog/ERRATA.md"));
+    auto it = std::find(lines.begin(), lines.end(), "## Seed table rows not answered as written");
+    REQUIRE(it != lines.end());
+    std::set<std::string> out;
+    for (++it; it != lines.end() && !it->starts_with("#"); ++it) {
+        if (!it->starts_with("|") || it->starts_with("| Port") || it->starts_with("|---") ||
+            it->starts_with("| ---"))
+            continue;
+        auto c = split_cells(*it);
+        REQUIRE(c.size() >= 4);
+        out.insert(Row{c[0], c[1], c[2], c[3]}.key());
+    }
+    return out;
+}
+
+bool names_service(const Service &s, const std::string &name) {
+    if (normal(s.title) == normal(name)) return true;
+    return std::any_of(s.aliases.begin(), s.aliases.end(),
+                       [&](const std::string &a) { return normal(a) == normal(name); });
+}
+
+bool answered(const Catalog &c, const Row &row) {
+    std::string proto = normal(row.protocol);
+    if (row.port == "n/a") {
+        auto num = ip_protocol_number(proto);
+        if (!num) return false;
+        for (const auto &[id, s] : c.services())
+            for (const auto &e : s.entries)
+                if (e.kind == Entry::Kind::ip_protocol && e.ip_protocol == *num && names_service(s, row.service))
+                    return true;
+        return false;
+    }
+    if (proto != "tcp" && proto != "udp") return false;
+    auto port = static_cast<std::uint16_t>(std::stoi(row.port));
+    for (const auto &u : c.which(port, proto == "tcp" ? L4::tcp : L4::udp, default_range_values()))
+        if (names_service(*u.service, row.service)) return true;
+    return false;
+}
+
+std::string seed_002() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (const auto &f : fs::directory_iterator(ROLEWALL_SEEDS_DIR, ec))
+        if (f.path().filename().string().starts_with("002_")) return f.path().string();
+    return {};
+}
+
+} // namespace
+
+TEST_CASE("The shipped catalog loads without a problem") {
+    auto c = Catalog::load(test::source_dir() + "/catalog");
+    INFO((c ? std::string() : c.error().describe()));
+    REQUIRE(c.ok());
+    CHECK(c->services().size() > 50);
+}
+
+TEST_CASE("Every shipped service is reachable from at least one role") {
+    for (const auto &[id, s] : shipped().services()) {
+        INFO(id);
+        CHECK_FALSE(shipped().roles_using(id).empty());
+    }
+}
+
+TEST_CASE("The roles admins ask for are in the shipped catalog") {
+    for (const char *r : {"ad-dc", "file-server", "print-server", "dns-server", "dhcp-server", "wins-server",
+                          "web-server", "ftp-server", "mail-server", "sql-server", "terminal-server",
+                          "vpn-gateway", "radius-server", "snmp-agent", "ntp-server", "msmq", "media-server",
+                          "sms-site-server", "sms-remote-control", "sms-remote-control-legacy", "nt4-domain",
+                          "cluster-node", "ssh"}) {
+        INFO(r);
+        CHECK(shipped().role(r));
+    }
+}
+
+TEST_CASE("ad-dc opens exactly what a Samba AD domain controller needs") {
+    std::set<std::string> got;
+    for (const auto &p : shipped().role_ports("ad-dc", default_range_values()))
+        got.insert(port_range_str(p.ports) + "/" + l4_name(p.l4));
+    std::set<std::string> want{"53/tcp",  "53/udp",  "88/tcp",   "88/udp",   "123/udp",
+                               "135/tcp", "137/udp", "138/udp",  "139/tcp",  "389/tcp",
+                               "389/udp", "445/tcp", "464/tcp",  "464/udp",  "636/tcp",
+                               "3268/tcp", "3269/tcp", "49152-65535/tcp"};
+    CHECK(got == want);
+    CHECK(shipped().role_ip_protocols("ad-dc").empty());
+}
+
+TEST_CASE("vpn-gateway opens PPTP with GRE and L2TP/IPsec with NAT traversal") {
+    std::set<std::string> got;
+    for (const auto &p : shipped().role_ports("vpn-gateway", default_range_values()))
+        got.insert(port_range_str(p.ports) + "/" + l4_name(p.l4));
+    for (const char *p : {"1723/tcp", "500/udp", "4500/udp", "1701/udp"}) {
+        INFO(p);
+        CHECK(got.count(p));
+    }
+    std::set<std::uint8_t> protos;
+    for (const auto &p : shipped().role_ip_protocols("vpn-gateway")) protos.insert(p.number);
+    CHECK(protos.count(47));
+    CHECK(protos.count(50));
+}
+
+TEST_CASE("ssh opens TCP 22 and nothing else") {
+    auto ports = shipped().role_ports("ssh", default_range_values());
+    REQUIRE(ports.size() == 1);
+    CHECK(ports[0].ports == PortRange{22, 22});
+    CHECK(ports[0].l4 == L4::tcp);
+}
+
+TEST_CASE("Every row of the seed's port table is answered or documented as not answered") {
+    std::string path = seed_002();
+    if (path.empty()) {
+        WARN("seed 002 not found in " ROLEWALL_SEEDS_DIR "; set ROLEWALL_SEEDS_DIR");
+        std::exit(77);
+    }
+    auto rows = seed_table(test::read_file(path));
+    CHECK(rows.size() == 155);
+    auto errata = errata_rows();
+    std::set<std::string> seen;
+    for (const auto &row : rows) {
+        seen.insert(row.key());
+        INFO(row.port << " " << row.protocol << " " << row.application << " (" << row.service << ")");
+        CHECK((answered(shipped(), row) || errata.count(row.key())));
+    }
+    // Every row ERRATA.md lists must be a row of the seed, copied exactly.
+    for (const auto &e : errata) {
+        INFO("ERRATA.md lists a row the seed does not have: " << e);
+        CHECK(seen.count(e));
+    }
+}
