@@ -189,6 +189,8 @@ std::optional<Entry> CatalogLoader::load_entry(const toml::table &t, const std::
     e.application = r.string("application", true).value_or("");
     e.note = r.string("note", false).value_or("");
     r.string("source", false);
+    r.node("port"); // checked below by protocol; known either way
+    r.node("range");
     auto proto = r.string("protocol", true);
     if (proto) {
         if (*proto == "tcp" || *proto == "udp") {
