@@ -1,0 +1,46 @@
+// Reading table inet rolewall back from the kernel: the table, its sets and their elements.
+#pragma once
+
+#include "netlink.hpp"
+#include "rolewall/ruleset.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rolewall::kernel {
+
+struct KernelTable {
+    std::uint64_t handle = 0;
+    std::uint32_t flags = 0;
+    std::optional<std::uint32_t> owner; // netlink port id of the owning socket
+    std::string comment;
+};
+
+// The ruleset generation (bumped by every commit, anyone's).
+Result<std::uint32_t> read_generation(NetlinkSocket &sock);
+
+// GETTABLE inet <name>; nullopt when there is no such table.
+Result<std::optional<KernelTable>> read_table(NetlinkSocket &sock, const std::string &name);
+
+// Every named set of the table with its elements, sorted by name; interval sets come back as
+// ranges [lo, hi] (the kernel's start and END elements paired again).
+Result<std::vector<SetContent>> read_sets(NetlinkSocket &sock, const std::string &table);
+
+// One element as the kernel lists it.
+struct RawElement {
+    Bytes key;
+    bool end = false; // NFT_SET_ELEM_INTERVAL_END
+    std::string comment;
+};
+// Pairs start and END elements (any order) into ranges sorted by lo. An END without a start
+// before it (nft writes one at key 0) is dropped; a start without an END runs to the largest
+// key.
+std::vector<Element> rebuild_ranges(std::vector<RawElement> raw, bool interval);
+
+// "managed by rolewalld; layout <fingerprint>" and back.
+std::string table_comment_for(const std::string &fingerprint);
+std::string fingerprint_in(const std::string &table_comment);
+
+} // namespace rolewall::kernel

@@ -1,0 +1,40 @@
+// The kernel backend: table inet rolewall over libnftnl/libmnl, nothing else in the ruleset
+// touched. See docs/KERNEL.md.
+#pragma once
+
+#include "rolewall/backend.hpp"
+
+#include <cstdint>
+#include <memory>
+
+namespace rolewall {
+
+class NftBackend : public Backend {
+  public:
+    // Opens a netfilter netlink socket in the calling thread's network namespace (a netlink
+    // socket belongs to the namespace of its creator) and probes whether the kernel has the
+    // table flags owner and persist. The socket stays open for the backend's lifetime: with
+    // those flags the table belongs to it, and it outlives the backend.
+    static Result<std::unique_ptr<NftBackend>> open();
+    ~NftBackend() override;
+
+    Result<ApplyReport> apply(const Layout &desired) override;
+    Status check(const Layout &desired) override;
+    Result<std::vector<SetContent>> read() override;
+
+    // owner|persist (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST) when the kernel has both, else 0:
+    // the flags this backend gives table inet rolewall.
+    std::uint32_t table_flags() const;
+    // Forgets what it believes the kernel holds: the next apply() reads the table again.
+    void forget();
+
+  private:
+    struct Impl;
+    explicit NftBackend(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// The same, behind the Backend interface.
+Result<std::unique_ptr<Backend>> make_nft_backend();
+
+} // namespace rolewall

@@ -1,0 +1,34 @@
+// Test helpers that read the kernel's view through nft.
+#pragma once
+
+#include "mini_json.hpp"
+#include "testns.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace testns {
+
+// `nft -s list table <family> <name>`: the table as text, counters left out (as render_nft
+// writes it). Empty when the table does not exist.
+std::string listing(const std::string &family = "inet", const std::string &name = "rolewall");
+// The listing without what nft shows of an owned table (" # progname X" on the first line,
+// the "flags owner" line and the blank line it adds): what render_nft() writes.
+std::string without_owner(const std::string &listing);
+// `nft -a -j list table ...` parsed: the objects of the "nftables" array after metainfo.
+std::vector<Json> objects(const std::string &family = "inet", const std::string &name = "rolewall");
+// Handles by object: "table", "chain input", "set ad-dc_tcp", "rule input 3" (position in
+// its chain, from 0).
+std::map<std::string, long long> handles(const std::string &family = "inet",
+                                         const std::string &name = "rolewall");
+// The ruleset generation: every committed transaction, anyone's, adds one.
+std::uint32_t generation();
+bool table_exists(const std::string &family = "inet", const std::string &name = "rolewall");
+
+// Three roles covering every kind of set: ports and a bare protocol, an interface-scoped
+// role, a source-scoped role.
+std::vector<RoleSpec> sample_roles();
+
+} // namespace testns

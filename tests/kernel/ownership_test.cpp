@@ -1,0 +1,118 @@
+// Table ownership: with owner|persist the table belongs to the backend's socket while it is
+// open and outlives it; a new backend takes it over in place.
+#include "kernel_util.hpp"
+
+#include "rolewall/nft_backend.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace rolewall;
+using namespace testns;
+
+namespace {
+
+std::unique_ptr<NftBackend> open_backend() {
+    auto b = NftBackend::open();
+    INFO((b ? std::string() : b.error().message));
+    REQUIRE(b.ok());
+    return std::move(*b);
+}
+
+bool has_owner_flags() {
+    auto b = NftBackend::open();
+    return b && (*b)->table_flags() != 0;
+}
+
+enum class Ending { exit, sigkill };
+
+// A child process applies `layout` and ends; returns how it ended (0: applied and exited,
+// SIGKILL: applied and was killed; anything else is a failure code).
+int apply_in_child(const Layout &layout, Ending ending) {
+    pid_t pid = fork();
+    if (pid == 0) {
+        auto b = NftBackend::open();
+        if (!b || !(*b)->apply(layout)) _exit(3);
+        if (ending == Ending::sigkill) raise(SIGKILL);
+        _exit(0); // no destructors: as abrupt as a crash, short of the signal
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status);
+}
+
+} // namespace
+
+TEST_CASE("The table outlives the backend that made it") {
+    Layout layout = make_layout(sample_roles());
+    {
+        auto backend = open_backend();
+        REQUIRE(backend->apply(layout).ok());
+    }
+    REQUIRE(table_exists());
+    CHECK(without_owner(listing()) == render_nft(layout));
+}
+
+TEST_CASE("The table outlives its process, whether it exits or is killed") {
+    if (!has_owner_flags()) return; // the kernel has no persist flag: nothing to outlive
+    Layout layout = make_layout(sample_roles());
+    Ending ending = GENERATE(Ending::exit, Ending::sigkill);
+    int how = apply_in_child(layout, ending);
+    CHECK(how == (ending == Ending::exit ? 0 : SIGKILL));
+    REQUIRE(table_exists());
+    CHECK(without_owner(listing()) == render_nft(layout));
+    // Orphaned: no progname, no owner flag.
+    CHECK_THAT(listing(), !Catch::Contains("progname"));
+    // A new backend takes it over with one message and changes nothing else.
+    auto before = handles();
+    auto backend = open_backend();
+    auto r = backend->apply(layout);
+    REQUIRE(r.ok());
+    CHECK(r->kind == ApplyReport::Kind::unchanged);
+    CHECK(r->messages == 1);
+    CHECK(handles() == before);
+    CHECK_THAT(listing(), Catch::Contains("progname kernel_tests"));
+}
+
+TEST_CASE("A backend started on an existing table reaches the desired state by difference") {
+    auto roles = sample_roles();
+    REQUIRE(apply_in_child(make_layout(roles), Ending::exit) == 0);
+    auto before = handles();
+    roles[0].enabled = false;
+    roles[1].tcp.push_back({8443, 8443, "https-alt"});
+    Layout wanted = make_layout(roles);
+    auto backend = open_backend();
+    std::uint32_t gen = generation();
+    auto r = backend->apply(wanted);
+    REQUIRE(r.ok());
+    CHECK(r->kind == ApplyReport::Kind::elements);
+    CHECK(generation() == gen + 1);
+    CHECK(handles() == before); // no table recreated: table, chains, rules, sets as they were
+    CHECK(without_owner(listing()) == render_nft(wanted));
+}
+
+TEST_CASE("Nobody else can change or delete the table while the backend owns it") {
+    auto backend = open_backend();
+    if (!backend->table_flags()) return;
+    Layout layout = make_layout(sample_roles());
+    REQUIRE(backend->apply(layout).ok());
+    std::string before = listing();
+    REQUIRE(nft_script("table ip other {\n  chain c {\n  }\n}\n").status == 0);
+
+    CHECK(nft({"add", "element", "inet", "rolewall", "ssh_tcp", "{ 2222 }"}).status != 0);
+    CHECK(nft({"delete", "table", "inet", "rolewall"}).status != 0);
+    // `nft flush ruleset` succeeds, and flushes everything but the owned table.
+    CHECK(nft({"flush", "ruleset"}).status == 0);
+    CHECK_FALSE(table_exists("ip", "other"));
+    CHECK(listing() == before);
+    // A second backend in this namespace is refused without sending anything.
+    auto other = open_backend();
+    auto r = other->apply(make_layout({}));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == Errc::kernel_rejected);
+    CHECK_THAT(r.error().message, Catch::Contains("belongs to another process"));
+    CHECK(listing() == before);
+}

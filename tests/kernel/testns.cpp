@@ -1,0 +1,183 @@
+#include "testns.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <fstream>
+#include <sched.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace testns {
+
+namespace {
+
+bool write_file(const char *path, const std::string &text) {
+    std::ofstream f(path);
+    f << text;
+    f.close();
+    return static_cast<bool>(f);
+}
+
+bool fail(std::string *why, const std::string &what) {
+    if (why) *why = what + ": " + std::strerror(errno);
+    return false;
+}
+
+} // namespace
+
+bool enter_user_netns(std::string *why) {
+    uid_t uid = geteuid();
+    gid_t gid = getegid();
+    if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) return fail(why, "unshare(user, net)");
+    // As `unshare -rn`: map ourselves to root inside the new user namespace.
+    if (!write_file("/proc/self/setgroups", "deny"))
+        return fail(why, "writing /proc/self/setgroups");
+    if (!write_file("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1"))
+        return fail(why, "writing /proc/self/uid_map");
+    if (!write_file("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1"))
+        return fail(why, "writing /proc/self/gid_map");
+    return true;
+}
+
+bool enter_root_netns(std::string *why) {
+    if (geteuid() != 0) {
+        if (why) *why = "needs real root";
+        return false;
+    }
+    if (unshare(CLONE_NEWNET) != 0) return fail(why, "unshare(net)");
+    return true;
+}
+
+bool listing_only(int argc, char **argv) {
+    for (int i = 1; i < argc; ++i)
+        if (std::strncmp(argv[i], "--list", 6) == 0 || std::strcmp(argv[i], "-l") == 0 ||
+            std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0)
+            return true;
+    return false;
+}
+
+Run run(const std::vector<std::string> &argv, const std::string &input) {
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) return {};
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(out[1], 1);
+        dup2(out[1], 2);
+        std::vector<char *> args;
+        for (const auto &a : argv) args.push_back(const_cast<char *>(a.c_str()));
+        args.push_back(nullptr);
+        execvp(args[0], args.data());
+        _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    // The whole input first, then the output: nft reads all of its script before it prints
+    // anything, so neither side waits for the other.
+    for (std::size_t off = 0; off < input.size();) {
+        ssize_t n = write(in[1], input.data() + off, input.size() - off);
+        if (n <= 0) break;
+        off += static_cast<std::size_t>(n);
+    }
+    close(in[1]);
+    Run r;
+    char buf[65536];
+    for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) r.out.append(buf, static_cast<std::size_t>(n));
+    close(out[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return r;
+}
+
+Run nft(const std::vector<std::string> &args) {
+    std::vector<std::string> argv{"nft"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+}
+
+Run nft_script(const std::string &script) { return run({"nft", "-f", "-"}, script); }
+
+namespace {
+
+using namespace rolewall;
+
+SetContent empty_set(const std::string &role, const char *suffix, KeyType type, bool interval,
+                     const char *what) {
+    SetContent s;
+    s.spec.name = role + "_" + suffix;
+    s.spec.type = type;
+    s.spec.interval = interval;
+    s.spec.role = role;
+    s.spec.comment = role + ": " + what;
+    return s;
+}
+
+void sort_elements(SetContent &s) {
+    std::sort(s.elements.begin(), s.elements.end(),
+              [](const Element &a, const Element &b) { return a.lo < b.lo; });
+}
+
+void add_role(const RoleSpec &r, Layout &layout) {
+    layout.roles.push_back({r.id, r.title.empty() ? r.id : r.title});
+    SetContent tcp = empty_set(r.id, "tcp", KeyType::inet_service, true, "TCP ports");
+    SetContent udp = empty_set(r.id, "udp", KeyType::inet_service, true, "UDP ports");
+    SetContent proto = empty_set(r.id, "proto", KeyType::inet_proto, false, "IP protocols");
+    SetContent ifs = empty_set(r.id, "if", KeyType::ifname, true, "input interfaces");
+    SetContent anyif = empty_set(r.id, "anyif", KeyType::nf_proto, false,
+                                 "families allowed on any interface");
+    SetContent v4 = empty_set(r.id, "v4", KeyType::ipv4_addr, true, "IPv4 sources");
+    SetContent v6 = empty_set(r.id, "v6", KeyType::ipv6_addr, true, "IPv6 sources");
+    if (r.enabled) {
+        for (const auto &p : r.tcp)
+            tcp.elements.push_back(port_element({p.first, p.last}, r.id + ": " + p.service));
+        for (const auto &p : r.udp)
+            udp.elements.push_back(port_element({p.first, p.last}, r.id + ": " + p.service));
+        for (const auto &[n, svc] : r.protos)
+            proto.elements.push_back(proto_element(n, r.id + ": " + svc));
+        if (r.interfaces.empty())
+            for (std::uint8_t f : {std::uint8_t{2}, std::uint8_t{10}})
+                anyif.elements.push_back(nfproto_element(f, r.id + ": any interface"));
+        for (const auto &i : r.interfaces)
+            ifs.elements.push_back(ifname_element(i, r.id + ": interface scope"));
+        std::vector<std::string> sources = r.sources;
+        if (sources.empty()) sources = {"0.0.0.0/0", "::/0"};
+        const char *what = r.sources.empty() ? ": any source" : ": source scope";
+        for (const auto &s : sources) {
+            Cidr c = Cidr::parse(s).value();
+            (c.v6 ? v6 : v4).elements.push_back(cidr_element(c, r.id + what));
+        }
+    }
+    for (SetContent *s : {&tcp, &udp, &proto, &ifs, &anyif, &v4, &v6}) {
+        sort_elements(*s);
+        layout.sets.push_back(std::move(*s));
+    }
+}
+
+} // namespace
+
+Layout make_layout(const std::vector<RoleSpec> &roles, Policy policy) {
+    Layout layout;
+    layout.policy = policy;
+    for (const auto &r : roles) add_role(r, layout);
+    std::sort(layout.roles.begin(), layout.roles.end(),
+              [](const RoleChain &a, const RoleChain &b) { return a.role < b.role; });
+    std::sort(layout.sets.begin(), layout.sets.end(),
+              [](const SetContent &a, const SetContent &b) { return a.spec.name < b.spec.name; });
+    return layout;
+}
+
+std::vector<std::string> many_sources(std::size_t count) {
+    std::vector<std::string> out;
+    out.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        std::uint32_t a = (198u << 24) | (18u << 16) | static_cast<std::uint32_t>(i);
+        out.push_back(std::to_string(a >> 24) + "." + std::to_string((a >> 16) & 0xff) + "." +
+                      std::to_string((a >> 8) & 0xff) + "." + std::to_string(a & 0xff) + "/32");
+    }
+    return out;
+}
+
+} // namespace testns
