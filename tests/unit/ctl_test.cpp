@@ -93,3 +93,20 @@ TEST_CASE("rolewallctl reports a broken catalog with file and line, exit 1") {
     CHECK(r.status == 1);
     CHECK_THAT(r.err, Catch::Contains("services/x.toml:8:") && Catch::Contains("port 0"));
 }
+
+TEST_CASE("rolewallctl check has the kernel validate the ruleset and commits nothing") {
+    // In a fresh user and network namespace: a private ruleset, whatever the test's privileges.
+    std::string cmd = std::string(ROLEWALL_CTL) + " --catalog " + test::fixture_catalog() +
+                      " --config " + test::source_dir() + "/tests/data/scoped.toml check" +
+                      " && echo ruleset: && nft list ruleset";
+    auto probe = test::run({"unshare", "-rn", "true"});
+    if (probe.status != 0) {
+        WARN("cannot create a user and network namespace here: " << probe.err);
+        std::exit(77);
+    }
+    auto r = test::run({"unshare", "-rn", "sh", "-c", cmd});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Catch::Contains("the kernel accepts the ruleset (checked without committing)"));
+    CHECK_THAT(r.out, Catch::EndsWith("ruleset:\n"));
+}
