@@ -1,0 +1,406 @@
+#!/usr/bin/env bash
+# Checks of what rolewall installs: the install tree, the systemd unit, the .deb, the XML
+# policies, the man pages and the bash completion. Run by CTest (tests/install/CMakeLists.txt)
+# as "check_install.sh CHECK"; exit 0 pass, 1 fail, 77 skipped (a tool or a binary missing).
+#
+# Environment (set by CMake):
+#   SOURCE_DIR   the source tree
+#   BUILD_DIR    the build tree (its CMakeCache.txt gives the configured prefix and paths)
+#   WORK_DIR     a directory of this test's own (DESTDIR is WORK_DIR/destdir)
+#   EXPECT_BINS  installed binaries, relative to the root, e.g. "usr/sbin/rolewalld"
+#   CMAKE, CPACK the CMake tools
+set -uo pipefail
+
+readonly SKIP=77
+DESTDIR_ROOT="$WORK_DIR/destdir"
+read -r -a expect_bins <<<"${EXPECT_BINS:-}"
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+skip() {
+    echo "SKIP: $*" >&2
+    exit "$SKIP"
+}
+note() { echo "note: $*"; }
+need() {
+    command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed (Debian package: $2)"
+}
+cache_value() { # NAME -> the value in the build tree's CMakeCache.txt
+    sed -n "s/^$1:[A-Z]*=//p" "$BUILD_DIR/CMakeCache.txt" | head -n1
+}
+
+unit_dir() { # where the unit goes for the prefix /usr, without the leading slash
+    local d
+    d=$(cache_value ROLEWALL_SYSTEMD_UNIT_DIR)
+    d=${d:-/lib/systemd/system}
+    [[ $d == /* ]] || d="/usr/$d"
+    echo "${d#/}"
+}
+
+man_suffix() {
+    if [[ $(cache_value ROLEWALL_COMPRESS_MAN) == OFF ]] || ! command -v gzip >/dev/null; then
+        echo ""
+    else
+        echo ".gz"
+    fi
+}
+
+# Every file a /usr install must contain, relative to the root, sorted. The catalog is
+# whatever *.toml the source catalog has.
+expected_files() {
+    local m f
+    m=$(man_suffix)
+    {
+        printf '%s\n' \
+            etc/rolewall/rolewall.toml \
+            "$(unit_dir)/rolewalld.service" \
+            usr/share/dbus-1/system-services/org.rolewall1.service \
+            usr/share/dbus-1/system.d/org.rolewall1.conf \
+            usr/share/dbus-1/interfaces/org.rolewall1.Manager.xml \
+            usr/share/polkit-1/actions/org.rolewall1.policy \
+            usr/share/bash-completion/completions/rolewallctl \
+            usr/share/doc/rolewall/INSTALL.md \
+            "usr/share/man/man8/rolewalld.8$m" \
+            "usr/share/man/man8/rolewallctl.8$m" \
+            "usr/share/man/man5/rolewall.toml.5$m"
+        [[ -f $SOURCE_DIR/catalog/ERRATA.md ]] && echo usr/share/rolewall/catalog/ERRATA.md
+        for f in "$SOURCE_DIR"/catalog/services/*.toml "$SOURCE_DIR"/catalog/roles/*.toml; do
+            [[ -e $f ]] && echo "usr/share/rolewall/catalog/${f#"$SOURCE_DIR"/catalog/}"
+        done
+        for f in "${expect_bins[@]}"; do echo "$f"; done
+    } | sort
+}
+
+# --- (a) install into a DESTDIR ----------------------------------------------------------------
+check_install() {
+    rm -rf "$DESTDIR_ROOT"
+    DESTDIR="$DESTDIR_ROOT" "$CMAKE" --install "$BUILD_DIR" --prefix /usr >"$WORK_DIR/install.log" 2>&1 ||
+        { cat "$WORK_DIR/install.log" >&2; fail "cmake --install failed (is the tree built?)"; }
+    echo "installed into $DESTDIR_ROOT"
+}
+
+check_tree() {
+    [[ -d $DESTDIR_ROOT ]] || fail "no install tree: the install fixture did not run"
+    local expected actual missing extra
+    expected=$(expected_files)
+    actual=$(cd "$DESTDIR_ROOT" && find . -type f -printf '%P\n' | sort)
+    missing=$(comm -23 <(echo "$expected") <(echo "$actual"))
+    extra=$(comm -13 <(echo "$expected") <(echo "$actual"))
+    [[ -z $missing ]] || fail "missing from the install tree:"$'\n'"$missing"
+    [[ -z $extra ]] || fail "unexpected files in the install tree (add them to expected_files in tests/install/check_install.sh if they belong):"$'\n'"$extra"
+    echo "all $(echo "$expected" | wc -l) expected files, nothing else"
+
+    [[ -d $DESTDIR_ROOT/etc/rolewall/catalog.d ]] || fail "no empty etc/rolewall/catalog.d"
+    cmp -s "$DESTDIR_ROOT/etc/rolewall/rolewall.toml" "$SOURCE_DIR/etc/rolewall/rolewall.toml" ||
+        fail "the installed rolewall.toml differs from etc/rolewall/rolewall.toml"
+    grep -qx 'ExecStart=/usr/sbin/rolewalld' "$DESTDIR_ROOT/$(unit_dir)/rolewalld.service" ||
+        fail "the installed unit does not run /usr/sbin/rolewalld"
+    local b
+    for b in "${expect_bins[@]}"; do
+        [[ -x $DESTDIR_ROOT/$b ]] || fail "$b is not executable"
+    done
+
+    # The shipped configuration must be valid against the shipped catalog, as installed.
+    local ctl=$DESTDIR_ROOT/usr/bin/rolewallctl
+    if [[ -x $ctl ]]; then
+        local args=(--catalog "$DESTDIR_ROOT/usr/share/rolewall/catalog"
+            --local-catalog "$DESTDIR_ROOT/etc/rolewall/catalog.d"
+            --config "$DESTDIR_ROOT/etc/rolewall/rolewall.toml")
+        "$ctl" "${args[@]}" check || fail "rolewallctl check rejects the shipped config with the installed catalog"
+        local roles
+        roles=$("$ctl" "${args[@]}" list) || fail "rolewallctl list failed on the installed catalog"
+        grep -qx ssh <<<"$(awk 'NR > 1 { print $1 }' <<<"$roles")" ||
+            fail "the installed catalog has no role ssh, which the shipped config enables"
+    else
+        note "rolewallctl is not built in this tree: the shipped config was not checked"
+    fi
+}
+
+# --- (b) the systemd unit ----------------------------------------------------------------------
+unit_setting() { # FILE KEY -> values of KEY= lines
+    sed -n "s/^$2=//p" "$1"
+}
+
+check_unit() {
+    need systemd-analyze systemd
+    local src=$SOURCE_DIR/systemd/rolewalld.service
+    local daemon=$DESTDIR_ROOT/usr/sbin/rolewalld
+    local tmp=$WORK_DIR/unit
+    rm -rf "$tmp" && mkdir -p "$tmp"
+    if [[ ! -x $daemon ]]; then
+        if [[ " ${expect_bins[*]} " == *" usr/sbin/rolewalld "* ]]; then
+            fail "rolewalld is not in the install tree"
+        fi
+        note "rolewalld is not built in this tree yet: verifying the unit with /bin/true as ExecStart"
+        daemon=/bin/true
+    fi
+    sed "s#^ExecStart=/usr/sbin/rolewalld#ExecStart=$daemon#" "$src" >"$tmp/rolewalld.service"
+
+    # Documentation= man pages must resolve to the installed ones.
+    local out rc
+    out=$(cd "$tmp" && MANPATH="$DESTDIR_ROOT/usr/share/man" SYSTEMD_LOG_LEVEL=notice \
+        systemd-analyze verify --man=yes "$tmp/rolewalld.service" 2>&1)
+    rc=$?
+    [[ $rc -eq 0 && -z $out ]] || fail "systemd-analyze verify (exit $rc):"$'\n'"$out"
+    echo "systemd-analyze verify: clean"
+
+    # The sandbox may only get tighter: exposure 1.8 ("OK") when this was written.
+    out=$(systemd-analyze security --offline=yes --threshold=20 "$tmp/rolewalld.service" 2>&1)
+    rc=$?
+    [[ $rc -eq 0 ]] || fail "the unit's sandbox got weaker (systemd-analyze security > 2.0):"$'\n'"$out"
+    echo "${out##*$'\n'}"
+
+    # What the product needs of the unit, which verify cannot know.
+    local u=$src
+    [[ $(unit_setting "$u" Type) == notify ]] || fail "Type= must be notify"
+    [[ $(unit_setting "$u" DefaultDependencies) == no ]] || fail "DefaultDependencies=no is needed to start before network-pre.target"
+    grep -qw network-pre.target <<<"$(unit_setting "$u" Before)" || fail "not Before=network-pre.target"
+    grep -qw network-pre.target <<<"$(unit_setting "$u" Wants)" || fail "not Wants=network-pre.target"
+    grep -qw sysinit.target <<<"$(unit_setting "$u" WantedBy)" || fail "not WantedBy=sysinit.target"
+    grep -qx CAP_NET_ADMIN <<<"$(unit_setting "$u" CapabilityBoundingSet)" || fail "CapabilityBoundingSet= must be CAP_NET_ADMIN only"
+    grep -Eq '^(After|Requires|Wants|BindsTo)=.*dbus\.(socket|service)' "$u" &&
+        fail "the unit waits for D-Bus; rolewalld applies its rules before it connects"
+    grep -q '^BusName=' "$u" && fail "BusName= adds After=dbus.socket; leave it out"
+    grep -Eq '^(PrivateNetwork|PrivateUsers)=(yes|true|1)' "$u" &&
+        fail "PrivateNetwork=/PrivateUsers= would take the daemon out of the host's network namespace"
+
+    # The activation file, the alias and the bus policy must name the same things.
+    local act=$SOURCE_DIR/systemd/org.rolewall1.service
+    local alias
+    alias=$(unit_setting "$u" Alias)
+    [[ $(unit_setting "$act" SystemdService) == "$alias" ]] ||
+        fail "SystemdService= of org.rolewall1.service is not the unit's Alias= ($alias)"
+    [[ $(unit_setting "$act" Name) == org.rolewall1 ]] || fail "the activation file is not for org.rolewall1"
+    grep -q 'own="org.rolewall1"' "$SOURCE_DIR/etc/dbus-1/system.d/org.rolewall1.conf" ||
+        fail "the bus policy does not let root own org.rolewall1"
+    echo "unit, activation file and bus policy agree"
+}
+
+# --- (c) the .deb --------------------------------------------------------------------------
+check_package() {
+    need dpkg-deb dpkg
+    need dpkg-shlibdeps dpkg-dev
+    local prefix
+    prefix=$(cache_value CMAKE_INSTALL_PREFIX)
+    [[ $prefix == /usr ]] ||
+        skip "the tree is configured with CMAKE_INSTALL_PREFIX=$prefix; the .deb needs -DCMAKE_INSTALL_PREFIX=/usr"
+    local out=$WORK_DIR/package
+    rm -rf "$out" && mkdir -p "$out"
+    (cd "$out" && "$CPACK" -G DEB --config "$BUILD_DIR/CPackConfig.cmake" -B "$out") >"$out/cpack.log" 2>&1 ||
+        { cat "$out/cpack.log" >&2; fail "cpack failed"; }
+    local deb
+    deb=$(find "$out" -maxdepth 1 -name 'rolewall_*.deb' | head -n1)
+    [[ -n $deb ]] || fail "cpack made no rolewall_*.deb"
+    echo "built ${deb##*/}"
+
+    local contents listed expected missing
+    contents=$(dpkg-deb -c "$deb" | awk '{ print $6 }') || fail "dpkg-deb -c failed"
+    # shellcheck disable=SC2001 # one edit per line of a listing
+    listed=$(sed 's#^\./##' <<<"$contents" | grep -v '/$' | sort)
+    expected=$(expected_files)
+    missing=$(comm -23 <(echo "$expected") <(echo "$listed"))
+    [[ -z $missing ]] || fail "missing from the .deb:"$'\n'"$missing"
+    grep -qx './etc/rolewall/catalog.d/' <<<"$contents" ||
+        fail "the .deb has no etc/rolewall/catalog.d directory"
+
+    local field
+    [[ $(dpkg-deb -f "$deb" Package) == rolewall ]] || fail "Package is not rolewall"
+    [[ $(dpkg-deb -f "$deb" Section) == admin ]] || fail "Section is not admin"
+    [[ -n $(dpkg-deb -f "$deb" Maintainer) ]] || fail "no Maintainer"
+    field=$(dpkg-deb -f "$deb" Depends)
+    echo "Depends: $field"
+    [[ $field == *dbus-system-bus* ]] || fail "Depends has no system bus"
+    [[ $field == *libc6* ]] || fail "Depends has no libc6: shlibdeps did not run"
+    if [[ " ${expect_bins[*]} " == *" usr/sbin/rolewalld "* ]]; then
+        [[ $field == *libnftnl* && $field == *libmnl* ]] ||
+            fail "Depends lacks libnftnl/libmnl though rolewalld links them"
+    fi
+    [[ $(dpkg-deb -f "$deb" Recommends) == *nftables* ]] || fail "nftables is not recommended"
+
+    local ctrl=$out/control
+    dpkg-deb -e "$deb" "$ctrl" || fail "dpkg-deb -e failed"
+    grep -qx /etc/rolewall/rolewall.toml "$ctrl/conffiles" || fail "rolewall.toml is not a conffile"
+    local s
+    for s in postinst prerm postrm; do
+        [[ -x $ctrl/$s ]] || fail "no executable $s"
+        sh -n "$ctrl/$s" || fail "$s is not valid sh"
+        # Nothing may be enabled or started behind the admin's back.
+        if grep -v '^[[:space:]]*#' "$ctrl/$s" |
+            grep -Eq '(systemctl|deb-systemd-helper|deb-systemd-invoke|invoke-rc\.d|update-rc\.d).*(\<enable\>|\<start\>|\<unmask\>|--now)'; then
+            fail "$s enables or starts something"
+        fi
+        grep -q deb-systemd-helper "$ctrl/$s" && fail "$s uses deb-systemd-helper"
+    done
+    grep -q 'rm -rf /var/lib/rolewall' "$ctrl/postrm" || fail "postrm does not remove /var/lib/rolewall on purge"
+    echo "control fields, conffiles and maintainer scripts as expected"
+}
+
+# --- (d) XML -------------------------------------------------------------------------------
+check_xml() {
+    need xmllint libxml2-utils
+    local f
+    for f in etc/dbus-1/system.d/org.rolewall1.conf daemon/bus/org.rolewall1.Manager.xml; do
+        xmllint --noout --nonet "$SOURCE_DIR/$f" || fail "$f is not well-formed XML"
+    done
+    local dtd=/usr/share/polkit-1/policyconfig-1.dtd
+    if [[ -f $dtd ]]; then
+        xmllint --noout --nonet --dtdvalid "$dtd" "$SOURCE_DIR/systemd/org.rolewall1.policy" ||
+            fail "org.rolewall1.policy does not follow polkit's DTD"
+    else
+        note "$dtd not found (polkitd not installed): checking well-formedness only"
+        xmllint --noout --nonet "$SOURCE_DIR/systemd/org.rolewall1.policy" ||
+            fail "org.rolewall1.policy is not well-formed XML"
+    fi
+    grep -q '<action id="org.rolewall1.manage">' "$SOURCE_DIR/systemd/org.rolewall1.policy" ||
+        fail "no action org.rolewall1.manage"
+    echo "XML well-formed, polkit policy valid"
+}
+
+# --- (d') the bus policy on a real bus ------------------------------------------------------
+check_bus_policy() {
+    need dbus-daemon dbus-daemon
+    need setpriv util-linux
+    local py=/usr/bin/python3 # Debian's, which python3-dbus is for
+    { [[ -x $py ]] && "$py" -c 'import dbus' 2>/dev/null; } || skip "python3-dbus is not installed"
+    [[ $(id -u) -eq 0 ]] || skip "needs root, to call the bus as root and as nobody"
+    local dir=$WORK_DIR/bus
+    rm -rf "$dir" && mkdir -p "$dir/system.d"
+    cp "$SOURCE_DIR/etc/dbus-1/system.d/org.rolewall1.conf" "$dir/system.d/"
+    # The defaults of the system bus (/usr/share/dbus-1/system.conf), on an abstract socket
+    # so that nobody can reach it whatever the permissions of the build tree.
+    cat >"$dir/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:abstract=rolewall-test-$$</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  <includedir>$dir/system.d</includedir>
+</busconfig>
+EOF
+    coproc BUS { exec dbus-daemon --config-file="$dir/bus.conf" --nofork --nopidfile --nosyslog --print-address=1 2>"$dir/daemon.log"; }
+    local pid=$BUS_PID address=""
+    read -r -t 10 address <&"${BUS[0]}"
+    if [[ -z $address ]]; then
+        kill "$pid" 2>/dev/null
+        cat "$dir/daemon.log" >&2
+        fail "the test bus did not start"
+    fi
+    ADDRESS="$address" "$py" "$SOURCE_DIR/tests/install/bus_policy.py"
+    local rc=$?
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    [[ $rc -eq 0 ]] || fail "the bus policy does not behave as documented"
+    echo "bus policy: only root owns org.rolewall1; anyone reaches its four interfaces, nothing else"
+}
+
+# --- (e) man pages -------------------------------------------------------------------------
+check_man() {
+    need groff groff-base
+    need man man-db
+    local page name out sect
+    for page in rolewalld.8 rolewallctl.8 rolewall.toml.5; do
+        out=$(groff -man -Tutf8 -ww -z "$SOURCE_DIR/docs/man/$page" 2>&1)
+        [[ -z $out ]] || fail "groff warns about $page:"$'\n'"$out"
+        out=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$SOURCE_DIR/docs/man/$page" 2>&1 >"$WORK_DIR/$page.txt")
+        [[ -z $out ]] || fail "man -l warns about $page:"$'\n'"$out"
+        for sect in NAME SYNOPSIS DESCRIPTION FILES "SEE ALSO"; do
+            grep -q "^$sect" "$WORK_DIR/$page.txt" || fail "$page has no $sect section"
+        done
+    done
+    for sect in SIGNALS "EXIT STATUS" "D-BUS INTERFACE"; do
+        grep -q "^$sect" "$WORK_DIR/rolewalld.8.txt" || fail "rolewalld.8 has no $sect section"
+    done
+    grep -q "^EXIT STATUS" "$WORK_DIR/rolewallctl.8.txt" || fail "rolewallctl.8 has no EXIT STATUS section"
+    # Every verb of rolewallctl is documented.
+    local verb
+    for verb in list show which services render check status enable disable reload; do
+        grep -Eq "^       $verb\>" "$WORK_DIR/rolewallctl.8.txt" || fail "rolewallctl.8 does not describe '$verb'"
+    done
+    # The installed (compressed) copies render too.
+    if [[ -d $DESTDIR_ROOT/usr/share/man ]]; then
+        for page in "$DESTDIR_ROOT"/usr/share/man/man*/*; do
+            name=${page##*/}
+            out=$(LC_ALL=C.UTF-8 man --warnings -l "$page" 2>&1 >/dev/null)
+            [[ -z $out ]] || fail "installed $name does not render cleanly:"$'\n'"$out"
+        done
+    fi
+    echo "man pages render without warnings"
+}
+
+# --- bash completion -------------------------------------------------------------------------
+check_completion() {
+    local bin=$WORK_DIR/completion-bin
+    rm -rf "$bin" && mkdir -p "$bin"
+    # A stand-in rolewallctl: "list" prints a header and two roles, and records its arguments.
+    cat >"$bin/rolewallctl" <<EOF
+#!/bin/sh
+echo "\$*" >>"$bin/calls"
+echo "ROLE                       TITLE"
+echo "ad-dc                      Active Directory domain controller"
+echo "ssh                        SSH server"
+EOF
+    chmod +x "$bin/rolewallctl"
+    PATH="$bin:$PATH" bash --norc --noprofile -c '
+        source "$1"
+        n=0
+        expect() { # EXPECTED WORDS...: complete the last word of WORDS
+            local want=$1; shift
+            COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=()
+            _rolewallctl
+            local got="${COMPREPLY[*]}"
+            if [[ $got != "$want" ]]; then
+                echo "FAIL: [$*] completes to [$got], expected [$want]" >&2; n=$((n + 1))
+            fi
+        }
+        expect "list show which services render check status enable disable reload" rolewallctl ""
+        expect "enable" rolewallctl en
+        expect "--catalog --config" rolewallctl --c
+        expect "--local-catalog" rolewallctl --l
+        expect "ad-dc ssh" rolewallctl enable ""
+        expect "ad-dc" rolewallctl --catalog /srv/cat show a
+        expect "ssh" rolewallctl disable s
+        expect "" rolewallctl show ssh ""
+        expect "--interface" rolewallctl enable ad-dc --int
+        expect "--runtime" rolewallctl disable ssh --r
+        expect "lo" rolewallctl enable ad-dc --interface l
+        expect "" rolewallctl enable ad-dc --source ""
+        expect "445/tcp 445/udp" rolewallctl which 445
+        grep -qx -- "--catalog /srv/cat list" "$2" || { echo "FAIL: --catalog was not passed to list" >&2; n=$((n + 1)); }
+        exit $n
+    ' check "$SOURCE_DIR/ctl/completion/rolewallctl" "$bin/calls" || fail "bash completion"
+    [[ -e /sys/class/net/lo ]] || note "no /sys/class/net/lo here"
+    echo "completion offers verbs, options, roles and interfaces"
+}
+
+case "${1:-}" in
+    install) check_install ;;
+    tree) check_tree ;;
+    unit) check_unit ;;
+    package) check_package ;;
+    xml) check_xml ;;
+    bus-policy) check_bus_policy ;;
+    man) check_man ;;
+    completion) check_completion ;;
+    *)
+        echo "usage: $0 install|tree|unit|package|xml|bus-policy|man|completion" >&2
+        exit 2
+        ;;
+esac
