@@ -125,6 +125,7 @@ unit_setting() { # FILE KEY -> values of KEY= lines
 
 check_unit() {
     need systemd-analyze systemd
+    need man man-db # verify looks up the Documentation= man pages
     local src=$SOURCE_DIR/systemd/rolewalld.service
     local daemon=$DESTDIR_ROOT/usr/sbin/rolewalld
     local tmp=$WORK_DIR/unit
