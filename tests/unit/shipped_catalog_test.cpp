@@ -7,7 +7,6 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -66,8 +65,11 @@ std::vector<Row> seed_table(const std::string &text) {
     REQUIRE(i + 4 < lines.size());
     REQUIRE(lines[i + 3] == "System Service Name");
     std::vector<Row> rows;
-    static const std::regex port_re(R"(^(\d+|n/a)$)", std::regex::icase);
-    for (i += 4; i + 3 < lines.size() && std::regex_match(lines[i], port_re); i += 4)
+    auto is_port = [](const std::string &s) {
+        return normal(s) == "n/a" ||
+               (!s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); }));
+    };
+    for (i += 4; i + 3 < lines.size() && is_port(lines[i]); i += 4)
         rows.push_back({lines[i], lines[i + 1], lines[i + 2], lines[i + 3]});
     return rows;
 }
