@@ -24,6 +24,12 @@ Result<ApplyReport> RecordingBackend::apply(const Layout &desired) {
     return r;
 }
 
+Result<ApplyReport> RecordingBackend::apply_roles(const Layout &desired,
+                                                  const std::vector<std::string> &roles) {
+    hints.push_back(roles);
+    return apply(desired);
+}
+
 Status RecordingBackend::check(const Layout &) { return Ok{}; }
 
 Result<std::vector<SetContent>> RecordingBackend::read() {

@@ -9,7 +9,7 @@ namespace rolewall {
 namespace {
 
 // Bump when the skeleton below changes in a way the set declarations do not show.
-constexpr const char *skeleton_version = "1";
+constexpr const char *skeleton_version = "2";
 
 std::string quote(const std::string &s) { return "\"" + s + "\""; }
 
@@ -18,7 +18,7 @@ std::size_t per_line(KeyType t) {
     switch (t) {
     case KeyType::nf_proto:
     case KeyType::inet_proto:
-    case KeyType::inet_service: return 16;
+    case KeyType::inet_service: return 5;
     case KeyType::ipv4_addr: return 2;
     default: return 1;
     }
@@ -75,14 +75,14 @@ std::string render_input(Policy policy) {
 std::string render_chains(const Layout &layout) {
     std::string out = render_input(layout.policy) + "\n\tchain roles {\n";
     for (const auto &r : layout.roles) {
-        out += "\t\tiifname @" + r.role + "_if jump " + r.role + " comment " + quote(r.role) + "\n";
-        out += "\t\tmeta nfproto @" + r.role + "_anyif jump " + r.role + " comment " +
-               quote(r.role) + "\n";
+        std::string jump = " jump " + role_chain(r.role) + " comment " + quote(r.role) + "\n";
+        out += "\t\tiifname @" + r.role + "_if" + jump;
+        out += "\t\tmeta nfproto @" + r.role + "_anyif" + jump;
     }
     out += "\t}\n";
     for (const auto &r : layout.roles) {
         const std::string &n = r.role;
-        out += "\n\tchain " + n + " {\n";
+        out += "\n\tchain " + role_chain(n) + " {\n";
         if (!r.title.empty()) out += "\t\tcomment " + quote(r.title) + "\n";
         for (const char *fam : {"ip", "ip6"}) {
             std::string src = std::string(fam) + " saddr @" + n + (fam[2] ? "_v6" : "_v4");

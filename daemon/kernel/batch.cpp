@@ -1,14 +1,15 @@
 #include "batch.hpp"
 
-// glibc before <linux/...>: <linux/in.h> then leaves the definitions to glibc.
+// <arpa/inet.h> brings glibc's <netinet/in.h> before any <linux/...> header, whose
+// <linux/in.h> then leaves those definitions to glibc.
 #include <arpa/inet.h>
-#include <netinet/in.h>
-
+#include <cstring>
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
 #include <linux/netfilter.h>
-#include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <netinet/in.h>
 
 namespace rolewall::kernel {
 
@@ -34,26 +35,36 @@ nlmsghdr *put_control(char *at, std::uint16_t type, std::uint32_t seq) {
 
 } // namespace
 
-Batch::Batch(std::uint32_t first_seq, std::optional<std::uint32_t> genid)
-    : begin_seq_(first_seq), seq_(first_seq) {
-    buf_.resize(initial_buffer);
-    nlmsghdr *nlh = put_control(buf_.data(), NFNL_MSG_BATCH_BEGIN, seq_++);
+Batch::Batch(std::uint32_t first_seq, std::optional<std::uint32_t> genid, BatchBuffer buffer)
+    : buf_(std::move(buffer)), begin_seq_(first_seq), seq_(first_seq) {
+    if (buf_.capacity < initial_buffer)
+        buf_ = {std::make_unique_for_overwrite<char[]>(initial_buffer), initial_buffer};
+    nlmsghdr *nlh = put_control(buf_.data.get(), NFNL_MSG_BATCH_BEGIN, seq_++);
     // libnftnl 1.2.4 has no setter for the generation attribute.
     if (genid) mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(*genid));
     tail_ = NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
-void Batch::reserve(std::size_t room) {
-    if (buf_.size() - tail_ >= room) return;
-    std::size_t want = buf_.size() * 2;
-    while (want - tail_ < room) want *= 2;
-    buf_.resize(want);
+void Batch::room_for(std::size_t bytes) {
+    if (buf_.capacity - tail_ >= bytes) return;
+    std::size_t want = buf_.capacity * 2;
+    while (want - tail_ < bytes)
+        want *= 2;
+    auto bigger = std::make_unique_for_overwrite<char[]>(want); // only written bytes count
+    std::memcpy(bigger.get(), buf_.data.get(), tail_);
+    buf_ = {std::move(bigger), want};
+}
+
+void Batch::reserve(std::size_t bytes, std::size_t messages) {
+    room_for(bytes + control_room);
+    offsets_.reserve(offsets_.size() + messages);
+    infos_.reserve(infos_.size() + messages);
 }
 
 nlmsghdr *Batch::open_message(std::uint16_t type, std::uint16_t family, std::uint16_t flags,
                               std::size_t room) {
-    reserve(room + control_room);
-    return nftnl_nlmsg_build_hdr(buf_.data() + tail_, type, family,
+    room_for(room + control_room);
+    return nftnl_nlmsg_build_hdr(buf_.data.get() + tail_, type, family,
                                  static_cast<std::uint16_t>(flags | NLM_F_ACK), seq_++);
 }
 
@@ -64,8 +75,8 @@ void Batch::close_message(nlmsghdr *nlh, MessageInfo info) {
 }
 
 SealedBatch Batch::commit() && {
-    reserve(control_room);
-    nlmsghdr *nlh = put_control(buf_.data() + tail_, NFNL_MSG_BATCH_END, seq_);
+    room_for(control_room);
+    nlmsghdr *nlh = put_control(buf_.data.get() + tail_, NFNL_MSG_BATCH_END, seq_);
     tail_ += NLMSG_ALIGN(nlh->nlmsg_len);
     SealedBatch out = std::move(*this).check_only();
     out.commits_ = true;
@@ -93,7 +104,7 @@ const MessageInfo *SealedBatch::info(std::uint32_t seq) const {
 const nlmsghdr *SealedBatch::message(std::uint32_t seq) const {
     std::uint32_t i = seq - first_msg_seq_;
     if (i >= offsets_.size()) return nullptr;
-    return reinterpret_cast<const nlmsghdr *>(buf_.data() + offsets_[i]);
+    return reinterpret_cast<const nlmsghdr *>(buf_.data.get() + offsets_[i]);
 }
 
 } // namespace rolewall::kernel

@@ -1,14 +1,13 @@
 #include "dump.hpp"
 
-// glibc before <linux/...>: <linux/in.h> then leaves the definitions to glibc.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include "objects.hpp"
 
-#include <linux/netfilter.h>
-
 #include <algorithm>
+// <arpa/inet.h> brings glibc's <netinet/in.h> before any <linux/...> header, whose
+// <linux/in.h> then leaves those definitions to glibc.
+#include <arpa/inet.h>
+#include <linux/netfilter.h>
+#include <netinet/in.h>
 
 namespace rolewall::kernel {
 
@@ -53,7 +52,8 @@ std::optional<SetSpec> spec_of(const nftnl_set *s) {
 RawElement raw_of(nftnl_set_elem *e) {
     RawElement r;
     std::uint32_t len = 0;
-    const auto *key = static_cast<const std::uint8_t *>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
+    const auto *key =
+        static_cast<const std::uint8_t *>(nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len));
     if (key) r.key.assign(key, key + len);
     if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS))
         r.end = nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END;
@@ -79,10 +79,13 @@ Result<std::vector<Element>> read_elements(NetlinkSocket &sock, const std::strin
         if (*rc == EINTR) continue;
         if (*rc != 0) return kernel_io("cannot list set \"" + spec.name + "\"", *rc);
         std::vector<RawElement> raw;
-        nftnl_set_elem_foreach(s.get(), [](nftnl_set_elem *e, void *data) {
-            static_cast<std::vector<RawElement> *>(data)->push_back(raw_of(e));
-            return 0;
-        }, &raw);
+        nftnl_set_elem_foreach(
+            s.get(),
+            [](nftnl_set_elem *e, void *data) {
+                static_cast<std::vector<RawElement> *>(data)->push_back(raw_of(e));
+                return 0;
+            },
+            &raw);
         return rebuild_ranges(std::move(raw), spec.interval);
     }
     return kernel_io("cannot list set \"" + spec.name + "\"", EINTR);
@@ -148,12 +151,10 @@ std::vector<Element> rebuild_ranges(std::vector<RawElement> raw, bool interval) 
 
 Result<std::uint32_t> read_generation(NetlinkSocket &sock) {
     std::uint32_t id = 0;
-    auto rc = sock.request(NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, nullptr,
-                           [&](const nlmsghdr *nlh) {
-                               GenPtr g = new_gen();
-                               if (nftnl_gen_nlmsg_parse(nlh, g.get()) == 0)
-                                   id = nftnl_gen_get_u32(g.get(), NFTNL_GEN_ID);
-                           });
+    auto rc = sock.request(NFT_MSG_GETGEN, AF_UNSPEC, NLM_F_ACK, nullptr, [&](const nlmsghdr *nlh) {
+        GenPtr g = new_gen();
+        if (nftnl_gen_nlmsg_parse(nlh, g.get()) == 0) id = nftnl_gen_get_u32(g.get(), NFTNL_GEN_ID);
+    });
     if (!rc) return rc.error();
     if (*rc != 0) return kernel_io("cannot read the ruleset generation", *rc);
     return id;

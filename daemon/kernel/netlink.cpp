@@ -1,16 +1,15 @@
 #include "netlink.hpp"
 
-// glibc before <linux/...>: <linux/in.h> then leaves the definitions to glibc.
+// <arpa/inet.h> brings glibc's <netinet/in.h> before any <linux/...> header, whose
+// <linux/in.h> then leaves those definitions to glibc.
 #include <arpa/inet.h>
-#include <netinet/in.h>
-
-#include <libnftnl/common.h>
-#include <linux/netfilter/nfnetlink.h>
-#include <linux/netlink.h>
-
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <libnftnl/common.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 namespace rolewall::kernel {
@@ -81,7 +80,8 @@ std::string errno_text(int error) {
 }
 
 NetlinkSocket::NetlinkSocket(MnlSocketPtr sock, std::uint32_t portid, std::uint32_t seq)
-    : sock_(std::move(sock)), portid_(portid), seq_(seq), rx_(rx_size) {
+    : sock_(std::move(sock)), portid_(portid), seq_(seq), rx_(rx_size),
+      tx_(MNL_SOCKET_BUFFER_SIZE) {
     int fd = mnl_socket_get_fd(sock_.get());
     sndbuf_ = get_int(fd, SOL_SOCKET, SO_SNDBUF);
     rcvbuf_ = get_int(fd, SOL_SOCKET, SO_RCVBUF);
@@ -120,16 +120,15 @@ Status NetlinkSocket::make_room(std::size_t send_bytes, std::size_t acks) {
 }
 
 Result<std::size_t> NetlinkSocket::receive(bool wait) {
-    ssize_t n = recv(mnl_socket_get_fd(sock_.get()), rx_.data(), rx_.size(),
-                     wait ? 0 : MSG_DONTWAIT);
+    ssize_t n =
+        recv(mnl_socket_get_fd(sock_.get()), rx_.data(), rx_.size(), wait ? 0 : MSG_DONTWAIT);
     if (n < 0 && !wait && (errno == EAGAIN || errno == EWOULDBLOCK)) return std::size_t{0};
     if (n < 0) return io_error("reading netlink replies failed", errno);
     return static_cast<std::size_t>(n);
 }
 
 Result<BatchOutcome> NetlinkSocket::send(const SealedBatch &batch) {
-    if (auto room = make_room(batch.size(), batch.acks_expected()); !room)
-        return room.error();
+    if (auto room = make_room(batch.size(), batch.acks_expected()); !room) return room.error();
     seq_ = batch.last_seq() + 1;
     if (mnl_socket_sendto(sock_.get(), batch.data(), batch.size()) < 0)
         return io_error("sending the transaction failed", errno);
@@ -143,7 +142,7 @@ Result<BatchOutcome> NetlinkSocket::send(const SealedBatch &batch) {
 Status NetlinkSocket::read_acks(const SealedBatch &batch, BatchOutcome &out) {
     std::size_t answered = 0;
     bool whole_refused = false;
-    bool wait = true;
+    bool wait = batch.acks_expected() > 0;
     while (true) {
         auto n = receive(wait);
         if (!n) return n.error();
@@ -156,10 +155,14 @@ Status NetlinkSocket::read_acks(const SealedBatch &batch, BatchOutcome &out) {
             if (nlh->nlmsg_seq - batch.begin_seq() > batch.last_seq() - batch.begin_seq())
                 continue; // a leftover from an earlier exchange
             KernelError e = parse_error(nlh);
-            if (nlh->nlmsg_seq == batch.begin_seq()) whole_refused = e.error != 0;
-            else ++answered;
-            if (e.error == 0) ++out.acks;
-            else out.errors.push_back(std::move(e));
+            if (nlh->nlmsg_seq == batch.begin_seq())
+                whole_refused = e.error != 0;
+            else
+                ++answered;
+            if (e.error == 0)
+                ++out.acks;
+            else
+                out.errors.push_back(std::move(e));
         }
         if (answered >= batch.acks_expected() || whole_refused) wait = false;
     }
@@ -167,9 +170,8 @@ Status NetlinkSocket::read_acks(const SealedBatch &batch, BatchOutcome &out) {
 
 Result<int> NetlinkSocket::request(std::uint16_t type, std::uint16_t family, std::uint16_t flags,
                                    const Builder &build, const Handler &on_reply) {
-    std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);
     std::uint32_t seq = seq_++;
-    nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf.data(), type, family, flags, seq);
+    nlmsghdr *nlh = nftnl_nlmsg_build_hdr(tx_.data(), type, family, flags, seq);
     if (build) build(nlh);
     if (mnl_socket_sendto(sock_.get(), nlh, nlh->nlmsg_len) < 0)
         return io_error("sending a netlink request failed", errno);

@@ -63,7 +63,8 @@ class NetlinkSocket {
     std::uint32_t seq_ = 0;
     int sndbuf_ = 0; // as the kernel reports them (twice what was asked)
     int rcvbuf_ = 0;
-    std::vector<char> rx_;
+    std::vector<char> rx_; // replies
+    std::vector<char> tx_; // requests (gets and dumps: a header and two names)
 };
 
 // strerror() text for an errno value ("Operation not permitted").

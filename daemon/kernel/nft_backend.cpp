@@ -1,18 +1,17 @@
 #include "rolewall/nft_backend.hpp"
 
-// glibc before <linux/...>: <linux/in.h> then leaves the definitions to glibc.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include "dump.hpp"
 #include "netlink.hpp"
 #include "objects.hpp"
 #include "transaction.hpp"
 
-#include <linux/netfilter/nfnetlink.h>
-
 #include <algorithm>
+// <arpa/inet.h> brings glibc's <netinet/in.h> before any <linux/...> header, whose
+// <linux/in.h> then leaves those definitions to glibc.
+#include <arpa/inet.h>
 #include <cerrno>
+#include <linux/netfilter/nfnetlink.h>
+#include <netinet/in.h>
 
 namespace rolewall {
 
@@ -26,28 +25,54 @@ constexpr const char *check_table = "rolewall_check";
 // A read is retried when a commit by someone else lands in the middle of it.
 constexpr int read_attempts = 3;
 
+// What a layout's fingerprint is made of (policy, chains, set declarations), kept to tell
+// "same fingerprint" by comparing a few hundred short strings instead of rendering the
+// skeleton and hashing it on every apply.
+struct Skeleton {
+    Policy policy = Policy::drop;
+    std::vector<RoleChain> roles;
+    std::vector<SetSpec> specs;
+
+    static Skeleton of(const Layout &l) {
+        Skeleton s{l.policy, l.roles, {}};
+        s.specs.reserve(l.sets.size());
+        for (const SetContent &c : l.sets)
+            s.specs.push_back(c.spec);
+        return s;
+    }
+    bool matches(const Layout &l) const {
+        if (l.policy != policy || l.roles != roles || l.sets.size() != specs.size()) return false;
+        for (std::size_t i = 0; i < specs.size(); ++i)
+            if (!(l.sets[i].spec == specs[i])) return false;
+        return true;
+    }
+};
+
 // What the backend believes the kernel holds: table inet rolewall as of its last read or
 // successful commit.
 struct Cache {
     std::optional<KernelTable> table; // nullopt: no table
     std::string fingerprint;
+    std::optional<Skeleton> skeleton; // of a layout with that fingerprint, once one was seen
     std::vector<SetContent> sets;
     bool ours = false;                  // the table's owner is our socket
     std::optional<std::uint32_t> genid; // generation of the read, for the first batch after it
 };
 
 // Sets whose elements differ, handed to rolewall::diff() alone: comparing equal sets is
-// cheap, sorting copies of large ones for diff() is not.
-std::vector<SetChange> changes_between(const std::vector<SetContent> &have, const Layout &want) {
+// cheaper than sorting copies of them. With `only`, the sets of other roles are taken to be
+// unchanged and not even compared.
+std::vector<SetChange> changes_between(const std::vector<SetContent> &have, const Layout &want,
+                                       const std::vector<std::string> *only) {
     std::vector<SetContent> now, next;
+    std::size_t i = 0; // both lists are sorted by name: walk them side by side
     for (const SetContent &d : want.sets) {
-        auto it = std::lower_bound(have.begin(), have.end(), d.spec.name,
-                                   [](const SetContent &s, const std::string &n) {
-                                       return s.spec.name < n;
-                                   });
-        bool found = it != have.end() && it->spec.name == d.spec.name;
-        if (found && it->elements == d.elements) continue;
-        if (found) now.push_back(*it);
+        if (only && std::find(only->begin(), only->end(), d.spec.role) == only->end()) continue;
+        while (i < have.size() && have[i].spec.name < d.spec.name)
+            ++i;
+        bool found = i < have.size() && have[i].spec.name == d.spec.name;
+        if (found && have[i].elements == d.elements) continue;
+        if (found) now.push_back(have[i]);
         next.push_back(d);
     }
     return diff(now, next);
@@ -55,7 +80,8 @@ std::vector<SetChange> changes_between(const std::vector<SetContent> &have, cons
 
 std::size_t element_count(const std::vector<SetContent> &sets) {
     std::size_t n = 0;
-    for (const SetContent &s : sets) n += s.elements.size();
+    for (const SetContent &s : sets)
+        n += s.elements.size();
     return n;
 }
 
@@ -70,8 +96,13 @@ bool refused_as_stale(const BatchOutcome &out, const SealedBatch &batch) {
 struct Plan {
     ApplyReport report;
     std::vector<SetChange> changes;
+    std::string fingerprint; // of a layout created anew
     std::optional<SealedBatch> batch;
 };
+
+// Batch memory kept for the next batch up to this size; a rare larger one (100,000 entries
+// make 6.5 MB) is given back.
+constexpr std::size_t kept_buffer = 1 << 20;
 
 } // namespace
 
@@ -80,17 +111,25 @@ struct NftBackend::Impl {
     std::uint32_t flags = 0;
     std::optional<Cache> cache;
 
+    BatchBuffer spare; // memory of the last batch, for the next one
+
     Status load();
-    Result<Plan> plan(const Layout &desired);
-    Result<ApplyReport> apply_once(const Layout &desired, bool &again);
+    bool same_fingerprint(const Layout &desired);
+    Result<Plan> plan(const Layout &desired, const std::vector<std::string> *only);
+    Result<ApplyReport> apply_once(const Layout &desired, const std::vector<std::string> *only,
+                                   bool &again);
     void remember(const Layout &desired, const Plan &plan);
 };
 
 NftBackend::NftBackend(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 NftBackend::~NftBackend() = default;
 
-std::uint32_t NftBackend::table_flags() const { return impl_->flags; }
-void NftBackend::forget() { impl_->cache.reset(); }
+std::uint32_t NftBackend::table_flags() const {
+    return impl_->flags;
+}
+void NftBackend::forget() {
+    impl_->cache.reset();
+}
 
 // Does the kernel take owner|persist? A batch without BATCH_END is checked and thrown away.
 static std::uint32_t probe_table_flags(NetlinkSocket &sock) {
@@ -104,7 +143,7 @@ static std::uint32_t probe_table_flags(NetlinkSocket &sock) {
 Result<std::unique_ptr<NftBackend>> NftBackend::open() {
     auto sock = NetlinkSocket::open();
     if (!sock) return sock.error();
-    auto impl = std::make_unique<Impl>(Impl{std::move(*sock), 0, std::nullopt});
+    auto impl = std::make_unique<Impl>(Impl{std::move(*sock), 0, std::nullopt, {}});
     impl->flags = probe_table_flags(impl->sock);
     return std::unique_ptr<NftBackend>(new NftBackend(std::move(impl)));
 }
@@ -148,35 +187,47 @@ Result<std::vector<SetContent>> NftBackend::read() {
     return impl_->cache->sets;
 }
 
+bool NftBackend::Impl::same_fingerprint(const Layout &desired) {
+    Cache &c = *cache;
+    if (c.skeleton && c.skeleton->matches(desired)) return true;
+    if (c.fingerprint != desired.fingerprint()) return false;
+    c.skeleton = Skeleton::of(desired);
+    return true;
+}
+
 // What to send: everything when there is no table; the table anew when its fingerprint
 // differs (or it cannot become ours: only an orphaned persist table can be taken over);
 // else only element changes, taking the table over first if its owner went away.
-Result<Plan> NftBackend::Impl::plan(const Layout &desired) {
+Result<Plan> NftBackend::Impl::plan(const Layout &desired, const std::vector<std::string> *only) {
     const Cache &c = *cache;
     if (c.table && c.table->owner && !c.ours)
         return make_error(Errc::kernel_rejected,
                           "table inet rolewall belongs to another process (netlink port " +
                               std::to_string(*c.table->owner) + "); nothing was changed");
     Plan p;
+    bool adoptable = !flags || (c.table && (c.table->flags & table_flag_persist));
+    bool by_elements = c.table && adoptable && same_fingerprint(desired);
+    bool adopt = by_elements && flags && !c.ours;
+    if (by_elements) {
+        p.changes = changes_between(c.sets, desired, only);
+        if (p.changes.empty() && !adopt) return p; // nothing to send
+    }
     // A table that is not ours could change between our read and this batch: tie the batch
     // to the generation we read (the kernel then refuses it with ERESTART).
-    Batch batch(sock.next_seq(), c.table && !c.ours ? c.genid : std::nullopt);
-    bool adoptable = !flags || (c.table && (c.table->flags & table_flag_persist));
-    if (c.table && c.fingerprint == desired.fingerprint() && adoptable) {
-        p.changes = changes_between(c.sets, desired);
-        bool adopt = flags && !c.ours;
-        if (p.changes.empty() && !adopt) return p;
+    Batch batch(sock.next_seq(), c.table && !c.ours ? c.genid : std::nullopt, std::move(spare));
+    if (by_elements) {
         if (adopt) add_table_adoption(batch, table_name, flags);
         add_changes(batch, table_name, p.changes);
-        p.report.kind = p.changes.empty() ? ApplyReport::Kind::unchanged
-                                          : ApplyReport::Kind::elements;
+        p.report.kind =
+            p.changes.empty() ? ApplyReport::Kind::unchanged : ApplyReport::Kind::elements;
         for (const SetChange &ch : p.changes) {
             p.report.added += ch.add.size();
             p.report.removed += ch.remove.size();
         }
     } else {
         if (c.table) add_table_delete(batch, table_name);
-        add_creation(batch, table_name, flags, desired);
+        p.fingerprint = desired.fingerprint();
+        add_creation(batch, table_name, flags, desired, p.fingerprint);
         p.report.kind = c.table ? ApplyReport::Kind::replaced : ApplyReport::Kind::created;
         p.report.added = element_count(desired.sets);
         p.report.removed = element_count(c.sets);
@@ -196,57 +247,75 @@ void NftBackend::Impl::remember(const Layout &desired, const Plan &p) {
         c.table->owner = sock.portid();
         c.ours = true;
     }
-    if (p.report.kind == ApplyReport::Kind::created || p.report.kind == ApplyReport::Kind::replaced) {
+    if (p.report.kind == ApplyReport::Kind::created ||
+        p.report.kind == ApplyReport::Kind::replaced) {
         if (!c.table) c.table = KernelTable{};
-        c.fingerprint = desired.fingerprint();
+        c.fingerprint = p.fingerprint;
+        c.skeleton = Skeleton::of(desired);
         c.sets = desired.sets;
         return;
     }
     for (const SetChange &ch : p.changes) {
-        auto it = std::lower_bound(c.sets.begin(), c.sets.end(), ch.set,
-                                   [](const SetContent &s, const std::string &n) {
-                                       return s.spec.name < n;
-                                   });
+        auto it = std::lower_bound(
+            c.sets.begin(), c.sets.end(), ch.set,
+            [](const SetContent &s, const std::string &n) { return s.spec.name < n; });
         const SetContent *want = desired.set(ch.set);
         if (!want) continue;
-        if (it != c.sets.end() && it->spec.name == ch.set) it->elements = want->elements;
-        else c.sets.insert(it, *want);
+        if (it != c.sets.end() && it->spec.name == ch.set)
+            it->elements = want->elements;
+        else
+            c.sets.insert(it, *want);
     }
 }
 
-Result<ApplyReport> NftBackend::Impl::apply_once(const Layout &desired, bool &again) {
+Result<ApplyReport> NftBackend::Impl::apply_once(const Layout &desired,
+                                                 const std::vector<std::string> *only,
+                                                 bool &again) {
     again = false;
-    if (!cache)
+    if (!cache) {
         if (auto st = load(); !st) return st.error();
-    auto p = plan(desired);
+        only = nullptr; // freshly read: compare everything
+    }
+    auto p = plan(desired, only);
     if (!p) return p.error();
     if (!p->batch) return p->report;
     auto out = sock.send(*p->batch);
+    Result<ApplyReport> result = p->report;
     if (!out) {
         cache.reset(); // the outcome is unknown: read the kernel again next time
-        return out.error();
-    }
-    if (out->ok()) {
+        result = out.error();
+    } else if (out->ok()) {
         remember(desired, *p);
-        return p->report;
+    } else {
+        // The kernel kept its state. Our picture of it stays right unless someone else could
+        // have changed the table (not ours) or committed since we read it (ERESTART).
+        again = refused_as_stale(*out, *p->batch);
+        if (again || !cache->ours) cache.reset();
+        result = describe_refusal(*p->batch, *out);
     }
-    // The kernel kept its state. Our picture of it stays right unless someone else could
-    // have changed the table (not ours) or committed since we read it (ERESTART).
-    again = refused_as_stale(*out, *p->batch);
-    if (again || !cache->ours) cache.reset();
-    return describe_refusal(*p->batch, *out);
+    BatchBuffer used = std::move(*p->batch).take_buffer();
+    if (used.capacity <= kept_buffer) spare = std::move(used);
+    return result;
 }
 
 Result<ApplyReport> NftBackend::apply(const Layout &desired) {
     bool again = false;
-    auto r = impl_->apply_once(desired, again);
-    if (again) r = impl_->apply_once(desired, again);
+    auto r = impl_->apply_once(desired, nullptr, again);
+    if (again) r = impl_->apply_once(desired, nullptr, again);
+    return r;
+}
+
+Result<ApplyReport> NftBackend::apply_roles(const Layout &desired,
+                                            const std::vector<std::string> &roles) {
+    bool again = false;
+    auto r = impl_->apply_once(desired, &roles, again);
+    if (again) r = impl_->apply_once(desired, nullptr, again);
     return r;
 }
 
 Status NftBackend::check(const Layout &desired) {
     Batch batch(impl_->sock.next_seq());
-    add_creation(batch, check_table, 0, desired);
+    add_creation(batch, check_table, 0, desired, desired.fingerprint());
     SealedBatch sealed = std::move(batch).check_only();
     auto out = impl_->sock.send(sealed);
     if (!out) return out.error();

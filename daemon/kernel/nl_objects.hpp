@@ -3,10 +3,9 @@
 // at the call site.
 #pragma once
 
-// glibc before <linux/...>: <linux/in.h> then leaves the definitions to glibc.
+// <arpa/inet.h> brings glibc's <netinet/in.h> before any <linux/...> header, whose
+// <linux/in.h> then leaves those definitions to glibc.
 #include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
@@ -15,8 +14,8 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
-
 #include <memory>
+#include <netinet/in.h>
 #include <new>
 
 namespace rolewall::kernel {
@@ -31,8 +30,7 @@ using RulePtr = std::unique_ptr<nftnl_rule, Freer<nftnl_rule_free>>;
 using ExprPtr = std::unique_ptr<nftnl_expr, Freer<nftnl_expr_free>>;
 using SetPtr = std::unique_ptr<nftnl_set, Freer<nftnl_set_free>>;
 using SetElemPtr = std::unique_ptr<nftnl_set_elem, Freer<nftnl_set_elem_free>>;
-using SetElemsIterPtr =
-    std::unique_ptr<nftnl_set_elems_iter, Freer<nftnl_set_elems_iter_destroy>>;
+using SetElemsIterPtr = std::unique_ptr<nftnl_set_elems_iter, Freer<nftnl_set_elems_iter_destroy>>;
 using GenPtr = std::unique_ptr<nftnl_gen, Freer<nftnl_gen_free>>;
 using UdataPtr = std::unique_ptr<nftnl_udata_buf, Freer<nftnl_udata_buf_free>>;
 using MnlSocketPtr = std::unique_ptr<mnl_socket, Freer<mnl_socket_close>>;
@@ -43,19 +41,35 @@ template <typename Ptr, typename Raw> Ptr owned(Raw *raw) {
     return Ptr(raw);
 }
 
-inline TablePtr new_table() { return owned<TablePtr>(nftnl_table_alloc()); }
-inline ChainPtr new_chain() { return owned<ChainPtr>(nftnl_chain_alloc()); }
-inline RulePtr new_rule() { return owned<RulePtr>(nftnl_rule_alloc()); }
-inline ExprPtr new_expr(const char *name) { return owned<ExprPtr>(nftnl_expr_alloc(name)); }
-inline SetPtr new_set() { return owned<SetPtr>(nftnl_set_alloc()); }
-inline SetElemPtr new_set_elem() { return owned<SetElemPtr>(nftnl_set_elem_alloc()); }
-inline GenPtr new_gen() { return owned<GenPtr>(nftnl_gen_alloc()); }
+inline TablePtr new_table() {
+    return owned<TablePtr>(nftnl_table_alloc());
+}
+inline ChainPtr new_chain() {
+    return owned<ChainPtr>(nftnl_chain_alloc());
+}
+inline RulePtr new_rule() {
+    return owned<RulePtr>(nftnl_rule_alloc());
+}
+inline ExprPtr new_expr(const char *name) {
+    return owned<ExprPtr>(nftnl_expr_alloc(name));
+}
+inline SetPtr new_set() {
+    return owned<SetPtr>(nftnl_set_alloc());
+}
+inline SetElemPtr new_set_elem() {
+    return owned<SetElemPtr>(nftnl_set_elem_alloc());
+}
+inline GenPtr new_gen() {
+    return owned<GenPtr>(nftnl_gen_alloc());
+}
 inline SetElemsIterPtr new_set_elems_iter(const nftnl_set *s) {
     return owned<SetElemsIterPtr>(nftnl_set_elems_iter_create(s));
 }
 // Userdata TLVs are at most 255 bytes each; the kernel keeps at most 256 bytes per object
 // (NFT_USERDATA_MAXLEN), so that is all the room a buffer ever needs.
 inline constexpr unsigned udata_capacity = 256;
-inline UdataPtr new_udata() { return owned<UdataPtr>(nftnl_udata_buf_alloc(udata_capacity)); }
+inline UdataPtr new_udata() {
+    return owned<UdataPtr>(nftnl_udata_buf_alloc(udata_capacity));
+}
 
 } // namespace rolewall::kernel

@@ -1,13 +1,12 @@
 #include "objects.hpp"
 
-// glibc before <linux/...>: <linux/in.h> then leaves the definitions to glibc.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
-#include <linux/netfilter.h>
-
 #include <algorithm>
+// <arpa/inet.h> brings glibc's <netinet/in.h> before any <linux/...> header, whose
+// <linux/in.h> then leaves those definitions to glibc.
+#include <arpa/inet.h>
 #include <cstring>
+#include <linux/netfilter.h>
+#include <netinet/in.h>
 
 namespace rolewall::kernel {
 
@@ -20,10 +19,13 @@ ByteOrder key_byteorder(KeyType t) {
     switch (t) {
     case KeyType::inet_service:
     case KeyType::ipv4_addr:
-    case KeyType::ipv6_addr: return ByteOrder::big;
-    case KeyType::ifname: return ByteOrder::host; // a string
+    case KeyType::ipv6_addr:
+        return ByteOrder::big;
+    case KeyType::ifname:
+        return ByteOrder::host; // a string
     case KeyType::inet_proto:
-    case KeyType::nf_proto: return ByteOrder::invalid; // one byte
+    case KeyType::nf_proto:
+        return ByteOrder::invalid; // one byte
     }
     return ByteOrder::invalid;
 }
@@ -130,7 +132,8 @@ SetPtr set_object(const std::string &table, const SetSpec &spec, std::uint32_t i
     set_base(s.get(), table, spec.name);
     nftnl_set_set_u32(s.get(), NFTNL_SET_FLAGS, spec.interval ? NFT_SET_INTERVAL : 0);
     nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_TYPE, static_cast<std::uint32_t>(spec.type));
-    nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN, static_cast<std::uint32_t>(key_length(spec.type)));
+    nftnl_set_set_u32(s.get(), NFTNL_SET_KEY_LEN,
+                      static_cast<std::uint32_t>(key_length(spec.type)));
     nftnl_set_set_u32(s.get(), NFTNL_SET_ID, id);
     Udata ud;
     ud.u32(NFTNL_UDATA_SET_KEYBYTEORDER, static_cast<std::uint32_t>(key_byteorder(spec.type)));
@@ -163,14 +166,12 @@ constexpr std::uint32_t type_icmpv6_type = 29; // TYPE_ICMP6_TYPE
 // The userdata nft 1.0.6 attaches to `icmp type { ... }` / `icmpv6 type { ... }`: key byte
 // order 2 (big endian), then the typeof expression "payload, protocol <proto>, field 1"
 // (nftables src/payload.c, payload_expr_build_udata). Copied byte for byte.
-constexpr std::uint8_t typeof_udata_icmp[] = {0x00, 0x04, 0x02, 0x00, 0x00, 0x00, 0x03,
-                                              0x14, 0x00, 0x04, 0x07, 0x00, 0x00, 0x00,
-                                              0x01, 0x0c, 0x00, 0x04, 0x04, 0x00, 0x00,
-                                              0x00, 0x01, 0x04, 0x01, 0x00, 0x00, 0x00};
-constexpr std::uint8_t typeof_udata_icmpv6[] = {0x00, 0x04, 0x02, 0x00, 0x00, 0x00, 0x03,
-                                                0x14, 0x00, 0x04, 0x07, 0x00, 0x00, 0x00,
-                                                0x01, 0x0c, 0x00, 0x04, 0x0e, 0x00, 0x00,
-                                                0x00, 0x01, 0x04, 0x01, 0x00, 0x00, 0x00};
+constexpr std::uint8_t typeof_udata_icmp[] = {
+    0x00, 0x04, 0x02, 0x00, 0x00, 0x00, 0x03, 0x14, 0x00, 0x04, 0x07, 0x00, 0x00, 0x00,
+    0x01, 0x0c, 0x00, 0x04, 0x04, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x00, 0x00, 0x00};
+constexpr std::uint8_t typeof_udata_icmpv6[] = {
+    0x00, 0x04, 0x02, 0x00, 0x00, 0x00, 0x03, 0x14, 0x00, 0x04, 0x07, 0x00, 0x00, 0x00,
+    0x01, 0x0c, 0x00, 0x04, 0x0e, 0x00, 0x00, 0x00, 0x01, 0x04, 0x01, 0x00, 0x00, 0x00};
 
 // A constant anonymous set "__set%d" (the kernel picks the number) of one-byte keys.
 AnonymousSet anonymous_set(const std::string &table, std::uint32_t id, std::uint32_t key_type,
@@ -184,7 +185,8 @@ AnonymousSet anonymous_set(const std::string &table, std::uint32_t id, std::uint
     nftnl_set_set_u32(s.get(), NFTNL_SET_ID, id);
     nftnl_set_set_u32(s.get(), NFTNL_SET_DESC_SIZE, static_cast<std::uint32_t>(keys.size()));
     nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, udata, udata_len);
-    for (std::uint8_t k : keys) nftnl_set_elem_add(s.get(), elem(Bytes{k}).release());
+    for (std::uint8_t k : keys)
+        nftnl_set_elem_add(s.get(), elem(Bytes{k}).release());
     return {std::move(s), id};
 }
 
@@ -192,8 +194,8 @@ AnonymousSet anonymous_set(const std::string &table, std::uint32_t id, std::uint
 
 // icmp type { destination-unreachable, time-exceeded, parameter-problem }
 AnonymousSet icmp_types_set(const std::string &table, std::uint32_t id) {
-    return anonymous_set(table, id, type_icmp_type, typeof_udata_icmp,
-                         sizeof typeof_udata_icmp, {3, 11, 12});
+    return anonymous_set(table, id, type_icmp_type, typeof_udata_icmp, sizeof typeof_udata_icmp,
+                         {3, 11, 12});
 }
 
 // icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem,

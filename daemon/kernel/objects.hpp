@@ -6,9 +6,8 @@
 #include "nl_objects.hpp"
 #include "rolewall/ruleset.hpp"
 
-#include <linux/netfilter/nf_tables.h>
-
 #include <cstdint>
+#include <linux/netfilter/nf_tables.h>
 #include <map>
 #include <optional>
 #include <string>
@@ -59,14 +58,13 @@ ChainPtr chain_object(const std::string &table, const std::string &name,
                       const std::string &comment);
 
 // The rules of chain input, in order (see ruleset.hpp for their nft text).
-std::vector<RulePtr> input_rules(const std::string &table, Policy policy,
-                                 std::uint32_t icmp_set_id, std::uint32_t icmpv6_set_id);
+std::vector<RulePtr> input_rules(const std::string &table, Policy policy, std::uint32_t icmp_set_id,
+                                 std::uint32_t icmpv6_set_id);
 // The two rules of chain roles that enter a role's chain.
 std::vector<RulePtr> roles_rules(const std::string &table, const RoleChain &role,
                                  const SetIds &ids);
 // The six rules of a role's chain.
-std::vector<RulePtr> role_rules(const std::string &table, const RoleChain &role,
-                                const SetIds &ids);
+std::vector<RulePtr> role_rules(const std::string &table, const RoleChain &role, const SetIds &ids);
 
 // The text of the TLV of `type` in nft userdata, "" when absent.
 std::string udata_string(const void *data, std::uint32_t len, std::uint8_t type);

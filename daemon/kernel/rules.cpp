@@ -1,14 +1,13 @@
 // The rules of table inet rolewall, expression by expression as nft 1.0.6 generates them.
 #include "objects.hpp"
 
-// glibc before <linux/...>: <linux/in.h> then leaves the definitions to glibc.
+// <arpa/inet.h> brings glibc's <netinet/in.h> before any <linux/...> header, whose
+// <linux/in.h> then leaves those definitions to glibc.
 #include <arpa/inet.h>
-#include <netinet/in.h>
-
+#include <initializer_list>
 #include <linux/netfilter.h>
 #include <net/if.h>
-
-#include <initializer_list>
+#include <netinet/in.h>
 
 namespace rolewall::kernel {
 
@@ -45,7 +44,9 @@ ExprPtr cmp(std::uint32_t op, const void *data, std::uint32_t len) {
     nftnl_expr_set(e.get(), NFTNL_EXPR_CMP_DATA, data, len);
     return e;
 }
-ExprPtr cmp_u8(std::uint8_t v) { return cmp(NFT_CMP_EQ, &v, 1); }
+ExprPtr cmp_u8(std::uint8_t v) {
+    return cmp(NFT_CMP_EQ, &v, 1);
+}
 
 // payload load <len>b @ <base> header + <offset> => reg 1
 ExprPtr payload(std::uint32_t base, std::uint32_t offset, std::uint32_t len) {
@@ -126,7 +127,8 @@ struct RuleBuilder {
         return *this;
     }
     RuleBuilder &add(std::vector<ExprPtr> es) {
-        for (auto &e : es) add(std::move(e));
+        for (auto &e : es)
+            add(std::move(e));
         return *this;
     }
     RuleBuilder &match(std::uint32_t meta_key, std::uint8_t value) {
@@ -158,10 +160,15 @@ void skeleton_rules(const std::string &table, std::uint32_t icmp_id, std::uint32
     auto rule = [&] { return RuleBuilder(table, input_chain); };
     std::uint32_t lo = loopback_index();
     // iif "lo" accept comment "loopback"
-    out.push_back(rule().add(meta(NFT_META_IIF)).add(cmp(NFT_CMP_EQ, &lo, sizeof lo))
-                      .add(verdict(NF_ACCEPT)).done("loopback"));
+    out.push_back(rule()
+                      .add(meta(NFT_META_IIF))
+                      .add(cmp(NFT_CMP_EQ, &lo, sizeof lo))
+                      .add(verdict(NF_ACCEPT))
+                      .done("loopback"));
     // ct state established,related accept comment "replies to the host's own traffic"
-    out.push_back(rule().add(ct_state(ct_established | ct_related)).add(verdict(NF_ACCEPT))
+    out.push_back(rule()
+                      .add(ct_state(ct_established | ct_related))
+                      .add(verdict(NF_ACCEPT))
                       .done("replies to the host's own traffic"));
     // ct state invalid drop comment "invalid packets"
     out.push_back(rule().add(ct_state(ct_invalid)).add(verdict(NF_DROP)).done("invalid packets"));
@@ -172,17 +179,27 @@ void skeleton_rules(const std::string &table, std::uint32_t icmp_id, std::uint32
         return r;
     };
     // icmp type { destination-unreachable, time-exceeded, parameter-problem } accept
-    out.push_back(icmp(NFPROTO_IPV4, IPPROTO_ICMP).add(lookup("__set%d", icmp_id))
-                      .add(verdict(NF_ACCEPT)).done("essential ICMP"));
+    out.push_back(icmp(NFPROTO_IPV4, IPPROTO_ICMP)
+                      .add(lookup("__set%d", icmp_id))
+                      .add(verdict(NF_ACCEPT))
+                      .done("essential ICMP"));
     // icmp type echo-request limit rate 10/second burst 20 packets accept
-    out.push_back(icmp(NFPROTO_IPV4, IPPROTO_ICMP).add(cmp_u8(icmp_echo_request))
-                      .add(ping_limit()).add(verdict(NF_ACCEPT)).done("ping, rate-limited"));
+    out.push_back(icmp(NFPROTO_IPV4, IPPROTO_ICMP)
+                      .add(cmp_u8(icmp_echo_request))
+                      .add(ping_limit())
+                      .add(verdict(NF_ACCEPT))
+                      .done("ping, rate-limited"));
     // icmpv6 type { destination-unreachable, ..., nd-neighbor-advert } accept
-    out.push_back(icmp(NFPROTO_IPV6, IPPROTO_ICMPV6).add(lookup("__set%d", icmpv6_id))
-                      .add(verdict(NF_ACCEPT)).done("essential ICMPv6 and neighbour discovery"));
+    out.push_back(icmp(NFPROTO_IPV6, IPPROTO_ICMPV6)
+                      .add(lookup("__set%d", icmpv6_id))
+                      .add(verdict(NF_ACCEPT))
+                      .done("essential ICMPv6 and neighbour discovery"));
     // icmpv6 type echo-request limit rate 10/second burst 20 packets accept
-    out.push_back(icmp(NFPROTO_IPV6, IPPROTO_ICMPV6).add(cmp_u8(icmpv6_echo_request))
-                      .add(ping_limit()).add(verdict(NF_ACCEPT)).done("ping6, rate-limited"));
+    out.push_back(icmp(NFPROTO_IPV6, IPPROTO_ICMPV6)
+                      .add(cmp_u8(icmpv6_echo_request))
+                      .add(ping_limit())
+                      .add(verdict(NF_ACCEPT))
+                      .done("ping6, rate-limited"));
 }
 
 // ip6 daddr fe80::/64 udp dport 546 accept comment "DHCPv6 client"
@@ -210,10 +227,14 @@ void policy_rules(const std::string &table, Policy policy, std::vector<RulePtr> 
         return;
     }
     // meta l4proto tcp counter reject with tcp reset comment "policy reject"
-    out.push_back(rule().match(NFT_META_L4PROTO, IPPROTO_TCP).add(new_expr("counter"))
-                      .add(reject(NFT_REJECT_TCP_RST, 0)).done("policy reject"));
+    out.push_back(rule()
+                      .match(NFT_META_L4PROTO, IPPROTO_TCP)
+                      .add(new_expr("counter"))
+                      .add(reject(NFT_REJECT_TCP_RST, 0))
+                      .done("policy reject"));
     // counter reject with icmpx admin-prohibited comment "policy reject"
-    out.push_back(rule().add(new_expr("counter"))
+    out.push_back(rule()
+                      .add(new_expr("counter"))
                       .add(reject(NFT_REJECT_ICMPX_UNREACH, NFT_REJECT_ICMPX_ADMIN_PROHIBITED))
                       .done("policy reject"));
 }
@@ -225,8 +246,8 @@ std::uint32_t id_of(const SetIds &ids, const std::string &name) {
 
 } // namespace
 
-std::vector<RulePtr> input_rules(const std::string &table, Policy policy,
-                                 std::uint32_t icmp_set_id, std::uint32_t icmpv6_set_id) {
+std::vector<RulePtr> input_rules(const std::string &table, Policy policy, std::uint32_t icmp_set_id,
+                                 std::uint32_t icmpv6_set_id) {
     std::vector<RulePtr> out;
     skeleton_rules(table, icmp_set_id, icmpv6_set_id, out);
     out.push_back(dhcpv6_rule(table));
@@ -239,15 +260,15 @@ std::vector<RulePtr> input_rules(const std::string &table, Policy policy,
 std::vector<RulePtr> roles_rules(const std::string &table, const RoleChain &role,
                                  const SetIds &ids) {
     std::vector<RulePtr> out;
-    for (auto [key, suffix] : {std::pair{NFT_META_IIFNAME, "_if"},
-                               std::pair{NFT_META_NFPROTO, "_anyif"}}) {
-        // iifname @<role>_if jump <role> comment "<role>"
-        // meta nfproto @<role>_anyif jump <role> comment "<role>"
+    for (auto [key, suffix] :
+         {std::pair{NFT_META_IIFNAME, "_if"}, std::pair{NFT_META_NFPROTO, "_anyif"}}) {
+        // iifname @<role>_if jump role-<role> comment "<role>"
+        // meta nfproto @<role>_anyif jump role-<role> comment "<role>"
         std::string set = role.role + suffix;
         out.push_back(RuleBuilder(table, roles_chain)
                           .add(meta(key))
                           .add(lookup(set, id_of(ids, set)))
-                          .add(verdict(NFT_JUMP, role.role))
+                          .add(verdict(NFT_JUMP, role_chain(role.role)))
                           .done(role.role));
     }
     return out;
@@ -261,18 +282,20 @@ std::vector<RulePtr> role_rules(const std::string &table, const RoleChain &role,
         const char *suffix;
     };
     std::vector<RulePtr> out;
-    auto set = [&](const char *suffix) { return lookup(role.role + suffix,
-                                                       id_of(ids, role.role + suffix)); };
+    auto set = [&](const char *suffix) {
+        return lookup(role.role + suffix, id_of(ids, role.role + suffix));
+    };
     for (Family f : {Family{NFPROTO_IPV4, ip_saddr_offset, 4, "_v4"},
                      Family{NFPROTO_IPV6, ip6_saddr_offset, 16, "_v6"}}) {
         auto source = [&] {
-            RuleBuilder r(table, role.role);
+            RuleBuilder r(table, role_chain(role.role));
             r.match(NFT_META_NFPROTO, f.nfproto)
                 .add(payload(NFT_PAYLOAD_NETWORK_HEADER, f.saddr_offset, f.saddr_len))
                 .add(set(f.suffix));
             return r;
         };
-        for (auto [proto, suffix] : {std::pair{IPPROTO_TCP, "_tcp"}, std::pair{IPPROTO_UDP, "_udp"}})
+        for (auto [proto, suffix] :
+             {std::pair{IPPROTO_TCP, "_tcp"}, std::pair{IPPROTO_UDP, "_udp"}})
             // ip saddr @<role>_v4 tcp dport @<role>_tcp accept (and udp, and ip6 saddr @_v6)
             out.push_back(source()
                               .match(NFT_META_L4PROTO, static_cast<std::uint8_t>(proto))
@@ -281,8 +304,8 @@ std::vector<RulePtr> role_rules(const std::string &table, const RoleChain &role,
                               .add(verdict(NF_ACCEPT))
                               .done());
         // ip saddr @<role>_v4 meta l4proto @<role>_proto accept (and ip6 saddr @_v6)
-        out.push_back(source().add(meta(NFT_META_L4PROTO)).add(set("_proto"))
-                          .add(verdict(NF_ACCEPT)).done());
+        out.push_back(
+            source().add(meta(NFT_META_L4PROTO)).add(set("_proto")).add(verdict(NF_ACCEPT)).done());
     }
     return out;
 }

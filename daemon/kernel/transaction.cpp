@@ -1,17 +1,16 @@
 #include "transaction.hpp"
 
-// glibc before <linux/...>: <linux/in.h> then leaves the definitions to glibc.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include "dump.hpp"
 #include "objects.hpp"
 
+#include <algorithm>
+// <arpa/inet.h> brings glibc's <netinet/in.h> before any <linux/...> header, whose
+// <linux/in.h> then leaves those definitions to glibc.
+#include <arpa/inet.h>
+#include <libnftnl/udata.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nfnetlink.h>
-
-#include <algorithm>
-#include <libnftnl/udata.h>
+#include <netinet/in.h>
 
 namespace rolewall::kernel {
 
@@ -20,6 +19,8 @@ namespace {
 // Room for one object message (table, set, chain, rule): the largest, a rule with eleven
 // expressions and a comment, takes well under 1 KiB.
 constexpr std::size_t object_room = 4096;
+// What one object message takes at most, for sizing a whole batch up front.
+constexpr std::size_t object_bytes = 1024;
 // Room for one element message: libnftnl stops a message once its element list passes
 // 64 KiB (the u16 attribute length), so one element more (under 512 bytes with a 256-byte
 // comment) and the names of table and set are all that can come on top.
@@ -28,40 +29,53 @@ constexpr std::size_t element_room = 64 * 1024 + 4096;
 constexpr std::uint16_t create = NLM_F_CREATE | NLM_F_EXCL;
 
 void add_table_msg(Batch &b, std::uint16_t type, std::uint16_t flags, const nftnl_table *t,
-                   const std::string &what) {
-    b.add(type, NFPROTO_INET, flags, object_room, {what, {}, {}},
+                   const char *action) {
+    b.add(type, NFPROTO_INET, flags, object_room,
+          {action, nftnl_table_get_str(t, NFTNL_TABLE_NAME), {}, false},
           [&](nlmsghdr *nlh) { nftnl_table_nlmsg_build_payload(nlh, t); });
 }
 
 void add_chain(Batch &b, ChainPtr chain, const std::string &role) {
-    std::string name = nftnl_chain_get_str(chain.get(), NFTNL_CHAIN_NAME);
-    b.add(NFT_MSG_NEWCHAIN, NFPROTO_INET, create, object_room, {"add chain \"" + name + "\"", role, {}},
+    b.add(NFT_MSG_NEWCHAIN, NFPROTO_INET, create, object_room,
+          {"add chain", nftnl_chain_get_str(chain.get(), NFTNL_CHAIN_NAME), role, false},
           [&](nlmsghdr *nlh) { nftnl_chain_nlmsg_build_payload(nlh, chain.get()); });
 }
 
 void add_rules(Batch &b, std::vector<RulePtr> rules, const std::string &role) {
-    for (RulePtr &r : rules) {
-        std::string what = std::string("add a rule to chain \"") +
-                           nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN) + "\"";
+    for (RulePtr &r : rules)
         // NLM_F_APPEND: without it the kernel inserts each rule at the head of its chain.
         b.add(NFT_MSG_NEWRULE, NFPROTO_INET, NLM_F_CREATE | NLM_F_APPEND, object_room,
-              {what, role, {}}, [&](nlmsghdr *nlh) { nftnl_rule_nlmsg_build_payload(nlh, r.get()); });
-    }
+              {"add a rule to chain", nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN), role, false},
+              [&](nlmsghdr *nlh) { nftnl_rule_nlmsg_build_payload(nlh, r.get()); });
 }
 
 void add_set(Batch &b, const nftnl_set *s, const std::string &role) {
-    std::string name = nftnl_set_get_str(s, NFTNL_SET_NAME);
-    b.add(NFT_MSG_NEWSET, NFPROTO_INET, create, object_room, {"add set \"" + name + "\"", role, name},
+    b.add(NFT_MSG_NEWSET, NFPROTO_INET, create, object_room,
+          {"add set", nftnl_set_get_str(s, NFTNL_SET_NAME), role, false},
           [&](nlmsghdr *nlh) { nftnl_set_nlmsg_build_payload(nlh, const_cast<nftnl_set *>(s)); });
 }
 
-// As many NEWSETELEM/DELSETELEM messages as the elements need, each under 64 KiB.
-void add_elements(Batch &b, std::uint16_t type, const nftnl_set *s, const MessageInfo &info) {
+// An upper bound of what `elements` take in a message: per range a start and an END element,
+// each a nest with a flags attribute and a key of at most 16 bytes (48 bytes), and the
+// start's userdata (comment, NUL, open-interval flag: 12 bytes of TLV headers and padding).
+std::size_t elements_bytes(const std::vector<Element> &elements) {
+    std::size_t n = 0;
+    for (const Element &e : elements)
+        n += 2 * 48 + 12 + e.comment.size();
+    return n;
+}
+
+// As many NEWSETELEM/DELSETELEM messages as the elements need, each under 64 KiB. `bytes`
+// bounds the room the first message asks for, so that a small change does not make the
+// batch grow its buffer to 68 KiB.
+void add_elements(Batch &b, std::uint16_t type, const nftnl_set *s, const MessageInfo &info,
+                  std::size_t bytes = element_room) {
     SetElemsIterPtr it = new_set_elems_iter(s);
     if (!nftnl_set_elems_iter_cur(it.get())) return; // no elements, no message
     std::uint16_t flags = type == NFT_MSG_NEWSETELEM ? create : 0;
-    for (bool more = true; more;)
-        b.add(type, NFPROTO_INET, flags, element_room, info, [&](nlmsghdr *nlh) {
+    std::size_t room = std::min(element_room, bytes + object_room);
+    for (bool more = true; more; room = element_room)
+        b.add(type, NFPROTO_INET, flags, room, info, [&](nlmsghdr *nlh) {
             more = nftnl_set_elems_nlmsg_build_payload_iter(nlh, it.get()) > 0;
         });
 }
@@ -72,26 +86,42 @@ void add_role_sets(Batch &b, const std::string &table, const Layout &layout, Set
         ids[sc.spec.name] = id;
         SetPtr s = set_object(table, sc.spec, id);
         add_set(b, s.get(), sc.spec.role);
-        SetPtr elems = elements_object(table, sc.spec.name, sc.spec.interval, sc.elements, true, id);
+        SetPtr elems =
+            elements_object(table, sc.spec.name, sc.spec.interval, sc.elements, true, id);
         add_elements(b, NFT_MSG_NEWSETELEM, elems.get(),
-                     {"add elements to set \"" + sc.spec.name + "\"", sc.spec.role, sc.spec.name});
+                     {"add elements to set", sc.spec.name, sc.spec.role, true},
+                     elements_bytes(sc.elements));
     }
 }
 
 void add_anonymous(Batch &b, const AnonymousSet &a) {
     add_set(b, a.set.get(), {});
-    add_elements(b, NFT_MSG_NEWSETELEM, a.set.get(), {"add elements to an ICMP type set", {}, {}});
+    add_elements(b, NFT_MSG_NEWSETELEM, a.set.get(),
+                 {"add elements to the anonymous set of", "chain input", {}, false}, object_room);
+}
+
+// An upper bound of the batch that creates `layout`: its sets and elements, its chains and
+// rules (2 + 6 per role, the ten of chain input), the table and the ICMP sets.
+void reserve_creation(Batch &b, const Layout &layout) {
+    std::size_t elements = 0, messages = 16 + 11 + layout.roles.size() * 9;
+    for (const SetContent &sc : layout.sets) {
+        elements += elements_bytes(sc.elements);
+        messages += 2 + elements_bytes(sc.elements) / (64 * 1024);
+    }
+    b.reserve(elements + messages * object_bytes, messages);
 }
 
 } // namespace
 
-void add_creation(Batch &batch, const std::string &table, std::uint32_t flags,
-                  const Layout &layout) {
-    TablePtr t = table_object(table, flags, table_comment_for(layout.fingerprint()));
-    add_table_msg(batch, NFT_MSG_NEWTABLE, create, t.get(), "add table inet " + table);
+void add_creation(Batch &batch, const std::string &table, std::uint32_t flags, const Layout &layout,
+                  const std::string &fingerprint) {
+    reserve_creation(batch, layout);
+    TablePtr t = table_object(table, flags, table_comment_for(fingerprint));
+    add_table_msg(batch, NFT_MSG_NEWTABLE, create, t.get(), "add table inet");
     add_chain(batch, input_chain_object(table), {});
     add_chain(batch, chain_object(table, roles_chain, {}), {});
-    for (const RoleChain &r : layout.roles) add_chain(batch, chain_object(table, r.role, r.title), r.role);
+    for (const RoleChain &r : layout.roles)
+        add_chain(batch, chain_object(table, role_chain(r.role), r.title), r.role);
     SetIds ids;
     add_role_sets(batch, table, layout, ids);
     auto id = static_cast<std::uint32_t>(ids.size() + 1);
@@ -105,30 +135,37 @@ void add_creation(Batch &batch, const std::string &table, std::uint32_t flags,
         one.push_back(std::move(input[i]));
         add_rules(batch, std::move(one), {});
     }
-    for (const RoleChain &r : layout.roles) add_rules(batch, roles_rules(table, r, ids), r.role);
-    for (const RoleChain &r : layout.roles) add_rules(batch, role_rules(table, r, ids), r.role);
+    for (const RoleChain &r : layout.roles)
+        add_rules(batch, roles_rules(table, r, ids), r.role);
+    for (const RoleChain &r : layout.roles)
+        add_rules(batch, role_rules(table, r, ids), r.role);
 }
 
 void add_table_delete(Batch &batch, const std::string &table) {
     TablePtr t = table_ref(table);
-    add_table_msg(batch, NFT_MSG_DELTABLE, 0, t.get(), "delete table inet " + table);
+    add_table_msg(batch, NFT_MSG_DELTABLE, 0, t.get(), "delete table inet");
 }
 
 void add_table_adoption(Batch &batch, const std::string &table, std::uint32_t flags) {
     TablePtr t = table_ref(table);
     nftnl_table_set_u32(t.get(), NFTNL_TABLE_FLAGS, flags);
-    add_table_msg(batch, NFT_MSG_NEWTABLE, NLM_F_CREATE, t.get(),
-                  "take over table inet " + table);
+    add_table_msg(batch, NFT_MSG_NEWTABLE, NLM_F_CREATE, t.get(), "take over table inet");
 }
 
 void add_changes(Batch &batch, const std::string &table, const std::vector<SetChange> &changes) {
+    std::size_t bytes = 0, messages = 0;
+    for (const SetChange &c : changes) {
+        bytes += elements_bytes(c.remove) + elements_bytes(c.add) + 2 * object_bytes;
+        messages += 2 + (elements_bytes(c.remove) + elements_bytes(c.add)) / (64 * 1024);
+    }
+    batch.reserve(bytes, messages);
     for (const SetChange &c : changes) {
         SetPtr del = elements_object(table, c.set, c.interval, c.remove, false, 0);
         add_elements(batch, NFT_MSG_DELSETELEM, del.get(),
-                     {"delete elements from set \"" + c.set + "\"", c.role, c.set});
+                     {"delete elements from set", c.set, c.role, true}, elements_bytes(c.remove));
         SetPtr add = elements_object(table, c.set, c.interval, c.add, true, 0);
         add_elements(batch, NFT_MSG_NEWSETELEM, add.get(),
-                     {"add elements to set \"" + c.set + "\"", c.role, c.set});
+                     {"add elements to set", c.set, c.role, true}, elements_bytes(c.add));
     }
 }
 
@@ -137,12 +174,11 @@ namespace {
 // The comment of an element nest (NFTA_LIST_ELEM), "" when it has none.
 std::string element_comment(const nlattr *elem) {
     std::string out;
-    for_each_attr(mnl_attr_get_payload(elem), mnl_attr_get_payload_len(elem),
-                  [&](const nlattr *a) {
-                      if (mnl_attr_get_type(a) == NFTA_SET_ELEM_USERDATA)
-                          out = udata_string(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a),
-                                             NFTNL_UDATA_SET_ELEM_COMMENT);
-                  });
+    for_each_attr(mnl_attr_get_payload(elem), mnl_attr_get_payload_len(elem), [&](const nlattr *a) {
+        if (mnl_attr_get_type(a) == NFTA_SET_ELEM_USERDATA)
+            out = udata_string(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a),
+                               NFTNL_UDATA_SET_ELEM_COMMENT);
+    });
     return out;
 }
 
@@ -153,19 +189,21 @@ std::string refused_element_comment(const nlmsghdr *nlh, std::optional<std::uint
     std::string last, found;
     bool done = false;
     const char *base = reinterpret_cast<const char *>(nlh);
-    for_each_attr(mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)),
-                  nlh->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(sizeof(nfgenmsg)),
-                  [&](const nlattr *list) {
-        if (mnl_attr_get_type(list) != NFTA_SET_ELEM_LIST_ELEMENTS) return;
-        for_each_attr(mnl_attr_get_payload(list), mnl_attr_get_payload_len(list),
-                      [&](const nlattr *elem) {
-            if (done) return;
-            if (std::string c = element_comment(elem); !c.empty()) last = c;
-            auto at = static_cast<std::uint32_t>(reinterpret_cast<const char *>(elem) - base);
-            bool hit = offset ? (*offset >= at && *offset < at + elem->nla_len) : !last.empty();
-            if (hit) found = last, done = true;
+    for_each_attr(
+        mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)),
+        nlh->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(sizeof(nfgenmsg)), [&](const nlattr *list) {
+            if (mnl_attr_get_type(list) != NFTA_SET_ELEM_LIST_ELEMENTS) return;
+            for_each_attr(mnl_attr_get_payload(list), mnl_attr_get_payload_len(list),
+                          [&](const nlattr *elem) {
+                              if (done) return;
+                              if (std::string c = element_comment(elem); !c.empty()) last = c;
+                              auto at = static_cast<std::uint32_t>(
+                                  reinterpret_cast<const char *>(elem) - base);
+                              bool hit = offset ? (*offset >= at && *offset < at + elem->nla_len)
+                                                : !last.empty();
+                              if (hit) found = last, done = true;
+                          });
         });
-    });
     return found;
 }
 
@@ -193,11 +231,11 @@ Error describe_refusal(const SealedBatch &batch, const BatchOutcome &outcome) {
         return err;
     }
     err.role = info->role;
-    if (!info->set.empty()) {
+    if (info->elements) {
         std::string comment = refused_element_comment(batch.message(e.seq), e.offset);
         if (!comment.empty()) err.service = services_in(comment);
     }
-    err.message = "the kernel refused to " + info->what;
+    err.message = "the kernel refused to " + info->what();
     if (!err.role.empty()) err.message += " for role \"" + err.role + "\"";
     if (!err.service.empty()) err.message += ", service \"" + err.service + "\"";
     err.message += ": " + reason;

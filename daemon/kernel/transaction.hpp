@@ -14,9 +14,9 @@
 namespace rolewall::kernel {
 
 // Everything `layout` needs in one table: the table (flags, comment with the layout's
-// fingerprint), chains, sets with their elements, rules, in the order nft -f creates them.
-void add_creation(Batch &batch, const std::string &table, std::uint32_t flags,
-                  const Layout &layout);
+// `fingerprint`), chains, sets with their elements, rules, in the order nft -f creates them.
+void add_creation(Batch &batch, const std::string &table, std::uint32_t flags, const Layout &layout,
+                  const std::string &fingerprint);
 
 // delete table inet <table>
 void add_table_delete(Batch &batch, const std::string &table);

@@ -28,6 +28,15 @@ class Backend {
     // kernel keeps what it had and the error names the role and service that caused it.
     virtual Result<ApplyReport> apply(const Layout &desired) = 0;
 
+    // As apply(), for a caller that knows only the sets of `roles` can differ from the layout
+    // it last applied (roles toggled or re-scoped). A backend may then compare only those
+    // sets, so that a toggle costs the same however large other roles' scopes are.
+    virtual Result<ApplyReport> apply_roles(const Layout &desired,
+                                            const std::vector<std::string> &roles) {
+        (void)roles;
+        return apply(desired);
+    }
+
     // Asks the kernel to validate `desired` without committing anything.
     virtual Status check(const Layout &desired) = 0;
 
@@ -39,10 +48,13 @@ class Backend {
 class RecordingBackend : public Backend {
   public:
     Result<ApplyReport> apply(const Layout &desired) override;
+    Result<ApplyReport> apply_roles(const Layout &desired,
+                                    const std::vector<std::string> &roles) override;
     Status check(const Layout &desired) override;
     Result<std::vector<SetContent>> read() override;
 
     std::vector<Layout> applied;
+    std::vector<std::vector<std::string>> hints; // the roles of each apply_roles() call
     bool fail_next = false; // the next apply fails with kernel_rejected and changes nothing
 };
 

@@ -22,6 +22,11 @@ class NftBackend : public Backend {
     Status check(const Layout &desired) override;
     Result<std::vector<SetContent>> read() override;
 
+    // Compares only the sets of `roles` with what this backend last applied. Without a
+    // picture of the kernel (first use, after an error) it compares everything.
+    Result<ApplyReport> apply_roles(const Layout &desired,
+                                    const std::vector<std::string> &roles) override;
+
     // owner|persist (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST) when the kernel has both, else 0:
     // the flags this backend gives table inet rolewall.
     std::uint32_t table_flags() const;

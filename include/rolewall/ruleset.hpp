@@ -10,8 +10,8 @@
 //   set ad-dc_anyif { type nf_proto; }                      {ipv4, ipv6} when not interface-scoped
 //   set ad-dc_v4    { type ipv4_addr; flags interval; }     sources (0.0.0.0/0 when unscoped)
 //   set ad-dc_v6    { type ipv6_addr; flags interval; }     sources (::/0 when unscoped)
-//   chain roles { iifname @ad-dc_if jump ad-dc; meta nfproto @ad-dc_anyif jump ad-dc; ... }
-//   chain ad-dc { ip saddr @ad-dc_v4 tcp dport @ad-dc_tcp accept; ... }
+//   chain roles { iifname @ad-dc_if jump role-ad-dc; meta nfproto @ad-dc_anyif jump role-ad-dc; ... }
+//   chain role-ad-dc { ip saddr @ad-dc_v4 tcp dport @ad-dc_tcp accept; ... }
 // A disabled role has all its sets empty.
 #pragma once
 
@@ -65,8 +65,12 @@ struct SetContent {
     std::vector<Element> elements; // sorted by lo, non-overlapping
 };
 
+// A role's chain is "role-<id>": a role id may be an nft keyword ("ipsec"), which nft's
+// parser would not take as a chain name, while "role-ipsec" is one word to it.
+inline std::string role_chain(const std::string &role) { return "role-" + role; }
+
 struct RoleChain {
-    std::string role;  // chain name = role id
+    std::string role;  // role id; the chain is role_chain(role)
     std::string title; // rule comments
     bool operator==(const RoleChain &) const = default;
 };

@@ -1,7 +1,9 @@
 // The kernel backend against a real kernel, in this process's own network namespace.
+#include "dump.hpp"
+#include "backend_util.hpp"
 #include "kernel_util.hpp"
-
 #include "rolewall/nft_backend.hpp"
+#include "rolewall/paths.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -9,20 +11,6 @@ using namespace rolewall;
 using namespace testns;
 
 namespace {
-
-std::unique_ptr<NftBackend> open_backend() {
-    auto b = NftBackend::open();
-    INFO((b ? std::string() : b.error().message));
-    REQUIRE(b.ok());
-    return std::move(*b);
-}
-
-ApplyReport apply_ok(Backend &b, const Layout &layout) {
-    auto r = b.apply(layout);
-    INFO((r ? std::string() : r.error().message));
-    REQUIRE(r.ok());
-    return *r;
-}
 
 RoleSpec *find(std::vector<RoleSpec> &roles, const std::string &id) {
     for (auto &r : roles)
@@ -66,8 +54,8 @@ TEST_CASE("Applying a layout to an empty kernel creates the table render_nft des
         sets += kind == "set", chains += kind == "chain", rules += kind == "rule";
     }
     CHECK(sets == 21);
-    CHECK(chains == 5);           // input, roles and one per role
-    CHECK(rules == 10 + 6 + 18);  // input, roles (2 per role), 6 per role
+    CHECK(chains == 5);          // input, roles and one per role
+    CHECK(rules == 10 + 6 + 18); // input, roles (2 per role), 6 per role
     CHECK(r.added == 10 + 7 + 6);
 }
 
@@ -76,9 +64,9 @@ TEST_CASE("The kernel holds the same expressions nft -f makes of render_nft's te
     Layout layout = make_layout(sample_roles(), Policy::reject);
     apply_ok(*backend, layout);
     // nft's own rendering, in a namespace of its own (nested in ours).
-    Run theirs = run({"unshare", "-rn", "sh", "-c",
-                      "nft -f - && nft --debug=netlink list table inet rolewall"},
-                     render_nft(layout));
+    Run theirs = run(
+        {"unshare", "-rn", "sh", "-c", "nft -f - && nft --debug=netlink list table inet rolewall"},
+        render_nft(layout));
     REQUIRE(theirs.status == 0);
     Run ours = nft({"--debug=netlink", "list", "table", "inet", "rolewall"});
     // Compare the rules: everything but elements (nft adds an END element at key 0 to
@@ -98,6 +86,28 @@ TEST_CASE("The kernel holds the same expressions nft -f makes of render_nft's te
     };
     CHECK(rules_only(ours.out) == rules_only(theirs.out));
     CHECK(without_owner(listing()) == render_nft(layout));
+}
+
+TEST_CASE("Every shipped role enabled at once: the kernel takes it and nft -f takes its text") {
+    auto cat = Catalog::load(paths::source_catalog);
+    REQUIRE(cat.ok());
+    std::map<std::string, Scope> all;
+    for (const auto &[id, role] : cat->roles()) all.emplace(id, Scope{});
+    Layout layout = build_layout(*cat, Policy::drop, default_range_values(), all);
+    REQUIRE(layout.roles.size() == cat->roles().size());
+    apply_ok(*open_backend(), layout);
+    CHECK(without_owner(listing()) == render_nft(layout));
+    // A role id that is an nft keyword ("ipsec") still makes a chain name nft can parse. (Only
+    // that role's chain and sets: nft may not send a batch as large as the whole unprivileged.)
+    Layout ipsec = layout;
+    std::erase_if(ipsec.roles, [](const RoleChain &r) { return r.role != "ipsec"; });
+    std::erase_if(ipsec.sets, [](const SetContent &s) { return s.spec.role != "ipsec"; });
+    Run theirs = run({"unshare", "-rn", "sh", "-c", "nft -f - && nft -s list table inet rolewall"},
+                     render_nft(ipsec));
+    INFO(theirs.out);
+    REQUIRE(theirs.status == 0);
+    CHECK(theirs.out.find("chain role-ipsec {") != std::string::npos);
+    CHECK(theirs.out == render_nft(ipsec));
 }
 
 TEST_CASE("Sets read back exactly as they were applied") {
@@ -211,13 +221,14 @@ TEST_CASE("A refused creation leaves no table behind") {
 }
 
 TEST_CASE("Tables of others are left byte for byte as they were") {
-    Run made = nft_script("table ip filter {\n"
-                          "  set blocked { type ipv4_addr; flags interval; elements = { 192.0.2.0/28 } }\n"
-                          "  chain input { type filter hook input priority 10; policy accept;\n"
-                          "    ip saddr @blocked counter drop\n"
-                          "    tcp dport 22 accept comment \"theirs\"\n  }\n"
-                          "}\n"
-                          "table inet rolewall_other {\n  chain c {\n    udp dport 53 accept\n  }\n}\n");
+    Run made =
+        nft_script("table ip filter {\n"
+                   "  set blocked { type ipv4_addr; flags interval; elements = { 192.0.2.0/28 } }\n"
+                   "  chain input { type filter hook input priority 10; policy accept;\n"
+                   "    ip saddr @blocked counter drop\n"
+                   "    tcp dport 22 accept comment \"theirs\"\n  }\n"
+                   "}\n"
+                   "table inet rolewall_other {\n  chain c {\n    udp dport 53 accept\n  }\n}\n");
     INFO(made.out);
     REQUIRE(made.status == 0);
     auto snapshot = [] {
@@ -227,9 +238,9 @@ TEST_CASE("Tables of others are left byte for byte as they were") {
     std::string before = snapshot();
     auto backend = open_backend();
     auto roles = sample_roles();
-    apply_ok(*backend, make_layout(roles));                    // create
+    apply_ok(*backend, make_layout(roles)); // create
     find(roles, "ssh")->enabled = false;
-    apply_ok(*backend, make_layout(roles));                    // elements
+    apply_ok(*backend, make_layout(roles)); // elements
     roles.push_back(ntp_role());
     CHECK(apply_ok(*backend, make_layout(roles)).kind == ApplyReport::Kind::replaced);
     CHECK(backend->check(make_layout(roles)).ok());
@@ -253,11 +264,15 @@ TEST_CASE("A table made by nft from the same layout is taken over in one transac
     Layout layout = make_layout(sample_roles());
     REQUIRE(nft_script(render_nft(layout)).status == 0); // no owner, no persist
     auto backend = open_backend();
+    // nft's sets (with the END element nft puts at key 0) read back as the layout's.
+    auto sets = backend->read();
+    REQUIRE(sets.ok());
+    check_same_sets(*sets, layout);
     std::uint32_t gen = generation();
     ApplyReport r = apply_ok(*backend, layout);
     // Only an orphaned persist table can become ours in place: this one is replaced.
-    CHECK(r.kind == (backend->table_flags() ? ApplyReport::Kind::replaced
-                                            : ApplyReport::Kind::unchanged));
+    CHECK(r.kind ==
+          (backend->table_flags() ? ApplyReport::Kind::replaced : ApplyReport::Kind::unchanged));
     CHECK(generation() == gen + (backend->table_flags() ? 1 : 0));
     CHECK(without_owner(listing()) == render_nft(layout));
 }
@@ -305,4 +320,36 @@ TEST_CASE("A policy of reject is rendered with its two reject rules") {
     CHECK_THAT(listing(), Catch::Contains("reject with tcp reset") &&
                               Catch::Contains("reject with icmpx admin-prohibited"));
     CHECK(without_owner(listing()) == render_nft(layout));
+}
+
+TEST_CASE("Start and END elements pair up into ranges whatever order they come in") {
+    using kernel::RawElement;
+    auto key = [](std::uint8_t hi, std::uint8_t lo) { return Bytes{hi, lo}; };
+    // As a dump lists them: descending, END elements interleaved, nft's END at 0 first.
+    std::vector<RawElement> raw = {
+        {key(0xc0, 0x00), false, "open to the top"}, {key(0x00, 0x5a), true, ""},
+        {key(0x00, 0x59), false, "adjacent"},        {key(0x00, 0x59), true, ""},
+        {key(0x00, 0x58), false, "single"},          {key(0x00, 0x00), true, ""},
+    };
+    auto ranges = kernel::rebuild_ranges(raw, true);
+    REQUIRE(ranges.size() == 3);
+    CHECK(ranges[0] == Element{key(0, 88), key(0, 88), "single"});
+    CHECK(ranges[1] == Element{key(0, 89), key(0, 89), "adjacent"});
+    CHECK(ranges[2] == Element{key(0xc0, 0), key(0xff, 0xff), "open to the top"});
+    CHECK(kernel::rebuild_ranges({{key(0, 47), false, "gre"}}, false) ==
+          std::vector<Element>{{key(0, 47), key(0, 47), "gre"}});
+}
+
+TEST_CASE("A commit by someone else between the read and the batch makes the backend read again") {
+    Layout layout = make_layout(sample_roles());
+    REQUIRE(nft_script(render_nft(layout)).status == 0); // a table that is not ours
+    auto backend = open_backend();
+    REQUIRE(backend->read().ok()); // the picture the next batch is tied to
+    REQUIRE(nft_script("table ip other {\n}\n").status == 0);
+    REQUIRE(nft({"add", "element", "inet", "rolewall", "ssh_tcp", "{ 2222 }"}).status == 0);
+    // The batch tied to the old generation is refused (ERESTART); the backend reads the
+    // kernel again (now with port 2222) and makes it hold the layout.
+    apply_ok(*backend, layout);
+    CHECK(without_owner(listing()) == render_nft(layout));
+    CHECK(table_exists("ip", "other"));
 }

@@ -18,7 +18,8 @@ std::string without_owner(const std::string &listing) {
     bool flags_seen = false, comment_seen = false;
     while (pos < listing.size()) {
         std::size_t nl = listing.find('\n', pos);
-        std::string line = listing.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+        std::string line =
+            listing.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
         pos = nl == std::string::npos ? listing.size() : nl + 1;
         if (out.empty() && line.find(" # progname ") != std::string::npos)
             line.erase(line.find(" # progname "));
@@ -52,11 +53,13 @@ std::map<std::string, long long> handles(const std::string &family, const std::s
     for (const Json &o : objects(family, name)) {
         const auto &[kind, body] = o.object().front();
         auto handle = static_cast<long long>(body.get("handle")->num());
-        if (kind == "table") out["table"] = handle;
+        if (kind == "table")
+            out["table"] = handle;
         else if (kind == "rule") {
             const std::string &chain = body.get("chain")->str();
             out["rule " + chain + " " + std::to_string(rules_seen[chain]++)] = handle;
-        } else out[kind + " " + body.get("name")->str()] = handle;
+        } else
+            out[kind + " " + body.get("name")->str()] = handle;
     }
     return out;
 }

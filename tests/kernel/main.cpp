@@ -1,10 +1,9 @@
 // Real-kernel tests: each test process first enters its own user + network namespace (as
 // `unshare -rn` does), so it has a private, empty ruleset and never touches the host's.
 #define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
-
 #include "testns.hpp"
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 
 int main(int argc, char **argv) {

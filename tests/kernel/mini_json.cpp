@@ -15,7 +15,8 @@ struct Parser {
         throw std::runtime_error(std::string("JSON: ") + what + " at " + std::to_string(i));
     }
     void ws() {
-        while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+        while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
+            ++i;
     }
     bool eat(char c) {
         ws();
@@ -32,10 +33,14 @@ struct Parser {
                 continue;
             }
             char e = s[i++];
-            if (e == 'n') out += '\n';
-            else if (e == 't') out += '\t';
-            else if (e == 'u') out += static_cast<char>(std::strtol(s.substr(i, 4).c_str(), nullptr, 16)), i += 4;
-            else out += e;
+            if (e == 'n')
+                out += '\n';
+            else if (e == 't')
+                out += '\t';
+            else if (e == 'u')
+                out += static_cast<char>(std::strtol(s.substr(i, 4).c_str(), nullptr, 16)), i += 4;
+            else
+                out += e;
         }
         if (!eat('"')) fail("unterminated string");
         return out;
@@ -60,7 +65,8 @@ struct Parser {
         eat('[');
         Json::Array out;
         if (eat(']')) return Json{out};
-        do out.push_back(value());
+        do
+            out.push_back(value());
         while (eat(','));
         if (!eat(']')) fail("] expected");
         return Json{out};
@@ -91,17 +97,21 @@ const Json *Json::get(const std::string &key) const {
 
 std::string Json::dump() const {
     switch (v.index()) {
-    case 0: return "null";
-    case 1: return std::get<bool>(v) ? "true" : "false";
+    case 0:
+        return "null";
+    case 1:
+        return std::get<bool>(v) ? "true" : "false";
     case 2: {
         double d = num();
         auto n = static_cast<long long>(d);
         return static_cast<double>(n) == d ? std::to_string(n) : std::to_string(d);
     }
-    case 3: return "\"" + str() + "\"";
+    case 3:
+        return "\"" + str() + "\"";
     case 4: {
         std::string out = "[";
-        for (const auto &e : array()) out += (out.size() > 1 ? "," : "") + e.dump();
+        for (const auto &e : array())
+            out += (out.size() > 1 ? "," : "") + e.dump();
         return out + "]";
     }
     default: {

@@ -1,11 +1,10 @@
 // Table ownership: with owner|persist the table belongs to the backend's socket while it is
 // open and outlives it; a new backend takes it over in place.
+#include "backend_util.hpp"
 #include "kernel_util.hpp"
-
 #include "rolewall/nft_backend.hpp"
 
 #include <catch2/catch.hpp>
-
 #include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,13 +13,6 @@ using namespace rolewall;
 using namespace testns;
 
 namespace {
-
-std::unique_ptr<NftBackend> open_backend() {
-    auto b = NftBackend::open();
-    INFO((b ? std::string() : b.error().message));
-    REQUIRE(b.ok());
-    return std::move(*b);
-}
 
 bool has_owner_flags() {
     auto b = NftBackend::open();

@@ -67,7 +67,8 @@ Run run(const std::vector<std::string> &argv, const std::string &input) {
         dup2(out[1], 1);
         dup2(out[1], 2);
         std::vector<char *> args;
-        for (const auto &a : argv) args.push_back(const_cast<char *>(a.c_str()));
+        for (const auto &a : argv)
+            args.push_back(const_cast<char *>(a.c_str()));
         args.push_back(nullptr);
         execvp(args[0], args.data());
         _exit(127);
@@ -84,7 +85,8 @@ Run run(const std::vector<std::string> &argv, const std::string &input) {
     close(in[1]);
     Run r;
     char buf[65536];
-    for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;) r.out.append(buf, static_cast<std::size_t>(n));
+    for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;)
+        r.out.append(buf, static_cast<std::size_t>(n));
     close(out[0]);
     int status = 0;
     waitpid(pid, &status, 0);
@@ -98,7 +100,9 @@ Run nft(const std::vector<std::string> &args) {
     return run(argv);
 }
 
-Run nft_script(const std::string &script) { return run({"nft", "-f", "-"}, script); }
+Run nft_script(const std::string &script) {
+    return run({"nft", "-f", "-"}, script);
+}
 
 namespace {
 
@@ -126,8 +130,8 @@ void add_role(const RoleSpec &r, Layout &layout) {
     SetContent udp = empty_set(r.id, "udp", KeyType::inet_service, true, "UDP ports");
     SetContent proto = empty_set(r.id, "proto", KeyType::inet_proto, false, "IP protocols");
     SetContent ifs = empty_set(r.id, "if", KeyType::ifname, true, "input interfaces");
-    SetContent anyif = empty_set(r.id, "anyif", KeyType::nf_proto, false,
-                                 "families allowed on any interface");
+    SetContent anyif =
+        empty_set(r.id, "anyif", KeyType::nf_proto, false, "families allowed on any interface");
     SetContent v4 = empty_set(r.id, "v4", KeyType::ipv4_addr, true, "IPv4 sources");
     SetContent v6 = empty_set(r.id, "v6", KeyType::ipv6_addr, true, "IPv6 sources");
     if (r.enabled) {
@@ -161,7 +165,8 @@ void add_role(const RoleSpec &r, Layout &layout) {
 Layout make_layout(const std::vector<RoleSpec> &roles, Policy policy) {
     Layout layout;
     layout.policy = policy;
-    for (const auto &r : roles) add_role(r, layout);
+    for (const auto &r : roles)
+        add_role(r, layout);
     std::sort(layout.roles.begin(), layout.roles.end(),
               [](const RoleChain &a, const RoleChain &b) { return a.role < b.role; });
     std::sort(layout.sets.begin(), layout.sets.end(),
