@@ -26,6 +26,10 @@ const Verb verbs[] = {
     {"services", 0, 0, verb_services, "services                 services of the catalog"},
     {"render", 0, 0, verb_render, "render                   the ruleset for the config, as nft -f text"},
     {"check", 0, 0, verb_check, "check                    validate config and catalog (and the kernel batch)"},
+    {"status", 0, 0, verb_status, "status                   enabled roles with their scope and origin (daemon)"},
+    {"enable", 1, 1, verb_enable, "enable ROLE [--interface IF]... [--source CIDR]... [--runtime]"},
+    {"disable", 1, 1, verb_disable, "disable ROLE [--runtime]"},
+    {"reload", 0, 0, verb_reload, "reload                   make the daemon re-read config, catalog and state"},
 };
 
 void help() {
@@ -40,7 +44,10 @@ void help() {
                 "  --source CIDR        enable: only from this network (repeatable)\n"
                 "  --runtime            enable/disable: not saved across restarts\n"
                 "  -h, --help           this text\n"
-                "  --version            the version\n",
+                "  --version            the version\n\n"
+                "Environment:\n"
+                "  DBUS_SYSTEM_BUS_ADDRESS  the bus of the daemon (default: the system bus)\n\n"
+                "Exit status: 0 ok, 1 failed, 2 bad usage, 3 daemon not reachable, 4 denied.\n",
                 rolewall::paths::installed_catalog, rolewall::paths::local_catalog,
                 rolewall::paths::config_file);
 }

@@ -219,6 +219,14 @@ check_package() {
             fail "Depends lacks libnftnl/libmnl though rolewalld links them"
     fi
     [[ $(dpkg-deb -f "$deb" Recommends) == *nftables* ]] || fail "nftables is not recommended"
+    # apt resolves the package's dependencies against this Debian's packages (a simulation:
+    # nothing is installed on the test host).
+    if command -v apt-get >/dev/null; then
+        local sim
+        sim=$(apt-get install -s "$deb" 2>&1) || fail "apt-get cannot install the .deb:"$'\n'"$sim"
+        grep -q '^Inst rolewall ' <<<"$sim" || fail "apt-get would not install rolewall:"$'\n'"$sim"
+        echo "apt-get install -s: dependencies resolve"
+    fi
 
     local ctrl=$out/control
     dpkg-deb -e "$deb" "$ctrl" || fail "dpkg-deb -e failed"

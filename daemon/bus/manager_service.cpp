@@ -1,0 +1,216 @@
+#include "manager_service.hpp"
+
+#include "errors.hpp"
+#include "rolewall/bus_names.hpp"
+#include "rolewall/paths.hpp"
+
+#include <algorithm>
+#include <memory>
+
+namespace rolewall::bus {
+
+namespace {
+
+std::string join(const std::vector<std::string> &v) {
+    std::string out;
+    for (const auto &s : v)
+        out += (out.empty() ? "" : ", ") + s;
+    return out;
+}
+
+std::vector<std::string> source_strings(const Scope &scope) {
+    std::vector<std::string> out;
+    for (const auto &c : scope.sources)
+        out.push_back(c.str());
+    return out;
+}
+
+// Runs a read-only handler: core errors become named D-Bus errors; nothing else escapes into
+// sd-bus's C callbacks.
+template <typename F> auto guarded(F &&f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const sdbus::Error &) {
+        throw;
+    } catch (const std::exception &e) {
+        throw sdbus::Error(error_failed, std::string("internal error: ") + e.what());
+    }
+}
+
+} // namespace
+
+Result<RoleOptions> parse_role_options(const std::map<std::string, sdbus::Variant> &options,
+                                       const std::vector<std::string> &allowed) {
+    RoleOptions out;
+    for (const auto &[name, value] : options) {
+        if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
+            return make_error(Errc::invalid_argument, "unknown option '" + name +
+                                                          "' (this method takes: " + join(allowed) +
+                                                          ")");
+        const char *want = name == option_runtime ? "b" : "as";
+        if (value.peekValueType() != want)
+            return make_error(Errc::invalid_argument, "option '" + name + "' must have type '" +
+                                                          want + "', not '" +
+                                                          value.peekValueType() + "'");
+        if (name == option_runtime)
+            out.runtime = value.get<bool>();
+        else if (name == option_interfaces)
+            out.scope.interfaces = value.get<std::vector<std::string>>();
+        else
+            out.scope.sources = value.get<std::vector<std::string>>();
+    }
+    return out;
+}
+
+ManagerService::ManagerService(sdbus::IConnection &connection, Manager &manager, ServiceHooks hooks)
+    : AdaptorInterfaces(connection, object_path), manager_(manager), hooks_(std::move(hooks)),
+      authorizer_(connection) {
+    registerAdaptor();
+}
+
+ManagerService::~ManagerService() {
+    unregisterAdaptor();
+}
+
+void ManagerService::publish(const Report &report) {
+    for (const auto &c : report.changes)
+        emitRoleChanged(c.role, c.enabled);
+    if (report.names_changed)
+        getObject().emitPropertiesChangedSignal(interface_name, {"EnabledRoles"});
+}
+
+std::vector<sdbus::Struct<std::string, std::string, bool>> ManagerService::ListRoles() {
+    return guarded([&] {
+        std::vector<sdbus::Struct<std::string, std::string, bool>> out;
+        for (const auto &[id, role] : manager_.catalog().roles())
+            out.emplace_back(id, role.title, manager_.find(id) != nullptr);
+        return out;
+    });
+}
+
+std::tuple<std::string, std::string, std::vector<std::string>,
+           std::vector<sdbus::Struct<std::string, uint16_t, uint16_t, std::string, std::string>>,
+           std::vector<sdbus::Struct<uint8_t, std::string, std::string, std::string>>, bool,
+           std::vector<std::string>, std::vector<std::string>, std::string>
+ManagerService::GetRole(const std::string &name) {
+    return guarded([&] {
+        const Catalog &catalog = manager_.catalog();
+        const Role *role = catalog.role(name);
+        if (!role)
+            throw to_dbus_error(
+                make_error(Errc::unknown_role, "there is no role '" + name + "' in the catalog"));
+        std::vector<sdbus::Struct<std::string, uint16_t, uint16_t, std::string, std::string>> ports;
+        for (const auto &p : catalog.role_ports(name, manager_.config().ranges))
+            ports.emplace_back(l4_name(p.l4), p.ports.first, p.ports.last, p.service,
+                               p.application);
+        std::vector<sdbus::Struct<uint8_t, std::string, std::string, std::string>> protocols;
+        for (const auto &p : catalog.role_ip_protocols(name))
+            protocols.emplace_back(p.number, ip_protocol_name(p.number), p.service, p.application);
+        const EnabledRole *enabled = manager_.find(name);
+        Scope scope = enabled ? enabled->scope : Scope{};
+        return std::make_tuple(role->title, role->description, catalog.role_services(name),
+                               std::move(ports), std::move(protocols), enabled != nullptr,
+                               scope.interfaces, source_strings(scope),
+                               std::string(enabled ? origin_name(enabled->origin) : ""));
+    });
+}
+
+std::vector<
+    sdbus::Struct<std::string, std::string, std::vector<std::string>, std::vector<std::string>>>
+ManagerService::ListEnabled() {
+    return guarded([&] {
+        std::vector<sdbus::Struct<std::string, std::string, std::vector<std::string>,
+                                  std::vector<std::string>>>
+            out;
+        for (const auto &[name, r] : manager_.enabled())
+            out.emplace_back(name, origin_name(r.origin), r.scope.interfaces,
+                             source_strings(r.scope));
+        return out;
+    });
+}
+
+std::vector<sdbus::Struct<std::string, std::string, std::string, uint16_t, uint16_t,
+                          std::vector<std::string>>>
+ManagerService::WhichPort(const uint16_t &port, const std::string &protocol) {
+    return guarded([&] {
+        std::optional<L4> l4;
+        if (protocol == "tcp")
+            l4 = L4::tcp;
+        else if (protocol == "udp")
+            l4 = L4::udp;
+        else if (!protocol.empty())
+            throw invalid_argument("protocol '" + protocol +
+                                   "' is not one of \"tcp\", \"udp\" or \"\" (both)");
+        const Catalog &catalog = manager_.catalog();
+        std::vector<sdbus::Struct<std::string, std::string, std::string, uint16_t, uint16_t,
+                                  std::vector<std::string>>>
+            out;
+        for (const auto &use : catalog.which(port, l4, manager_.config().ranges))
+            out.emplace_back(use.service->id, use.entry->application, l4_name(use.entry->l4),
+                             use.ports.first, use.ports.last, catalog.roles_using(use.service->id));
+        return out;
+    });
+}
+
+std::vector<std::string> ManagerService::EnabledRoles() {
+    return manager_.enabled_names();
+}
+
+std::string ManagerService::Version() {
+    return paths::version;
+}
+
+void ManagerService::EnableRole(sdbus::Result<> &&result, std::string name,
+                                std::map<std::string, sdbus::Variant> options) {
+    authorized_change(
+        std::move(result), "enable", [this, name, options](const Caller &) -> Result<Report> {
+            auto o =
+                parse_role_options(options, {option_interfaces, option_sources, option_runtime});
+            if (!o) return o.error();
+            return manager_.enable(name, o->scope, o->runtime);
+        });
+}
+
+void ManagerService::DisableRole(sdbus::Result<> &&result, std::string name,
+                                 std::map<std::string, sdbus::Variant> options) {
+    authorized_change(std::move(result), "disable",
+                      [this, name, options](const Caller &) -> Result<Report> {
+                          auto o = parse_role_options(options, {option_runtime});
+                          if (!o) return o.error();
+                          return manager_.disable(name, o->runtime);
+                      });
+}
+
+void ManagerService::Reload(sdbus::Result<> &&result) {
+    // The daemon's reload logs and publishes itself.
+    authorized_change(
+        std::move(result), "reload", [this](const Caller &c) { return hooks_.reload(c); }, false);
+}
+
+// Arguments are checked after authorization, so that a refused caller learns nothing but
+// AccessDenied. The reply is sent after the signals, so a caller that got it has seen them.
+void ManagerService::authorized_change(sdbus::Result<> &&result, std::string what, Action action,
+                                       bool tell) {
+    Caller caller = authorizer_.identify(*getObject().getCurrentlyProcessedMessage());
+    // sdbus::Result is move-only and std::function copies: share it.
+    auto reply = std::make_shared<sdbus::Result<>>(std::move(result));
+    authorizer_.check(caller, [this, reply, what, caller, action, tell](const Decision &d) {
+        try {
+            if (!d.allowed) return reply->returnError(access_denied(d.why));
+            Result<Report> r = [&]() -> Result<Report> {
+                try {
+                    return action(caller);
+                } catch (const std::exception &e) {
+                    return make_error(Errc::io, std::string("internal error: ") + e.what());
+                }
+            }();
+            if (!r) return reply->returnError(to_dbus_error(r.error()));
+            if (tell && hooks_.changed) hooks_.changed(*r, what, caller);
+            reply->returnResults();
+        } catch (const sdbus::Error &) {
+            // The reply could not be sent (the caller or the bus went away): nothing to do.
+        }
+    });
+}
+
+} // namespace rolewall::bus

@@ -1,0 +1,77 @@
+// The object /org/rolewall1: translates D-Bus calls into Manager calls and back. It parses
+// arguments, checks authorization, calls the core and maps its errors (errors.cpp); the role
+// logic itself is in Manager.
+#pragma once
+
+#include "authorizer.hpp"
+#include "rolewall/bus/manager_adaptor.h"
+#include "rolewall/manager.hpp"
+
+#include <functional>
+#include <string>
+
+namespace rolewall::bus {
+
+// What the owner of the service (the daemon) does around changes.
+struct ServiceHooks {
+    // Performs a reload for a caller: the daemon adds sd_notify, logging and publish() around
+    // Manager::reload().
+    std::function<Result<Report>(const Caller &)> reload;
+    // Called after every successful change made over the bus, before the reply is sent:
+    // the daemon logs it and calls publish().
+    std::function<void(const Report &, const std::string &what, const Caller &)> changed;
+};
+
+// The options of EnableRole/DisableRole after checking names and types.
+struct RoleOptions {
+    ScopeRequest scope;
+    bool runtime = false;
+};
+// Unknown option names and wrong variant types are errors naming the option.
+// `allowed` lists the option names the method takes.
+Result<RoleOptions> parse_role_options(const std::map<std::string, sdbus::Variant> &options,
+                                       const std::vector<std::string> &allowed);
+
+class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Manager_adaptor> {
+  public:
+    ManagerService(sdbus::IConnection &connection, Manager &manager, ServiceHooks hooks);
+    ~ManagerService();
+
+    // RoleChanged for every changed role, then PropertiesChanged(EnabledRoles) when the set of
+    // names changed.
+    void publish(const Report &report);
+
+  private:
+    std::vector<sdbus::Struct<std::string, std::string, bool>> ListRoles() override;
+    std::tuple<
+        std::string, std::string, std::vector<std::string>,
+        std::vector<sdbus::Struct<std::string, uint16_t, uint16_t, std::string, std::string>>,
+        std::vector<sdbus::Struct<uint8_t, std::string, std::string, std::string>>, bool,
+        std::vector<std::string>, std::vector<std::string>, std::string>
+    GetRole(const std::string &name) override;
+    std::vector<
+        sdbus::Struct<std::string, std::string, std::vector<std::string>, std::vector<std::string>>>
+    ListEnabled() override;
+    void EnableRole(sdbus::Result<> &&result, std::string name,
+                    std::map<std::string, sdbus::Variant> options) override;
+    void DisableRole(sdbus::Result<> &&result, std::string name,
+                     std::map<std::string, sdbus::Variant> options) override;
+    void Reload(sdbus::Result<> &&result) override;
+    std::vector<sdbus::Struct<std::string, std::string, std::string, uint16_t, uint16_t,
+                              std::vector<std::string>>>
+    WhichPort(const uint16_t &port, const std::string &protocol) override;
+    std::vector<std::string> EnabledRoles() override;
+    std::string Version() override;
+
+    using Action = std::function<Result<Report>(const Caller &)>;
+    // Authorizes the caller of the current message, runs `action`, tells hooks_.changed (when
+    // `tell`) and answers `result`.
+    void authorized_change(sdbus::Result<> &&result, std::string what, Action action,
+                           bool tell = true);
+
+    Manager &manager_;
+    ServiceHooks hooks_;
+    Authorizer authorizer_;
+};
+
+} // namespace rolewall::bus

@@ -1,0 +1,67 @@
+#include "server.hpp"
+
+#include "rolewall/bus_names.hpp"
+
+namespace rolewall::bus {
+
+Result<std::unique_ptr<BusServer>> BusServer::connect(Manager &manager, ServiceHooks hooks) {
+    std::unique_ptr<BusServer> server(new BusServer);
+    try {
+        server->connection_ = sdbus::createSystemBusConnection();
+    } catch (const sdbus::Error &e) {
+        return make_error(Errc::io, "cannot connect to the system bus: " + e.getMessage());
+    }
+    try {
+        server->service_ =
+            std::make_unique<ManagerService>(*server->connection_, manager, std::move(hooks));
+        server->connection_->requestName(service_name);
+    } catch (const sdbus::Error &e) {
+        return make_error(Errc::io, std::string("cannot take the name ") + service_name +
+                                        " on the system bus: " + e.getMessage());
+    }
+    return server;
+}
+
+BusServer::~BusServer() {
+    // The object goes before the connection it is registered on.
+    service_.reset();
+    connection_.reset();
+}
+
+BusServer::Poll BusServer::poll_data() const {
+    auto p = connection_->getEventLoopPollData();
+    return {p.fd, p.events, busy_ ? 0 : p.getPollTimeout()};
+}
+
+Status BusServer::process() {
+    // A bounded batch, so that a flood of calls cannot keep the loop from its signals; when
+    // the batch ran out, poll_data() asks for an immediate return to come back here.
+    constexpr int batch = 64;
+    try {
+        busy_ = false;
+        for (int i = 0; i < batch; ++i)
+            if (!connection_->processPendingRequest()) return Ok{};
+        busy_ = true;
+        return Ok{};
+    } catch (const sdbus::Error &e) {
+        return make_error(Errc::io, "the system bus connection failed: " + e.getMessage());
+    }
+}
+
+void BusServer::publish(const Report &report) {
+    try {
+        service_->publish(report);
+    } catch (const sdbus::Error &) {
+        // A broken connection shows up in process(); nothing to publish to until then.
+    }
+}
+
+std::string BusServer::unique_name() const {
+    try {
+        return connection_->getUniqueName();
+    } catch (const sdbus::Error &) {
+        return {};
+    }
+}
+
+} // namespace rolewall::bus

@@ -1,0 +1,278 @@
+#include "rolewall/manager.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace fs = std::filesystem;
+
+namespace rolewall {
+
+const char *origin_name(RoleOrigin origin) {
+    switch (origin) {
+    case RoleOrigin::config:
+        return "config";
+    case RoleOrigin::state:
+        return "state";
+    case RoleOrigin::runtime:
+        return "runtime";
+    }
+    return "?";
+}
+
+Result<Scope> parse_scope(const ScopeRequest &request) {
+    Scope scope;
+    for (const auto &i : request.interfaces) {
+        std::string why;
+        if (!valid_interface_name(i, &why))
+            return make_error(Errc::invalid_argument, "bad interface name: " + why);
+        scope.interfaces.push_back(i);
+    }
+    for (const auto &s : request.sources) {
+        auto c = Cidr::parse(s);
+        if (!c) return make_error(Errc::invalid_argument, "bad source: " + c.error().message);
+        scope.sources.push_back(*c);
+    }
+    auto &ifs = scope.interfaces;
+    std::sort(ifs.begin(), ifs.end());
+    ifs.erase(std::unique(ifs.begin(), ifs.end()), ifs.end());
+    auto &srcs = scope.sources;
+    std::sort(srcs.begin(), srcs.end());
+    srcs.erase(std::unique(srcs.begin(), srcs.end()), srcs.end());
+    return scope;
+}
+
+EnabledRoles effective_roles(const Catalog &catalog, const Config &config, const SavedState &saved,
+                             const std::map<std::string, std::optional<Scope>> &runtime) {
+    EnabledRoles out;
+    for (const auto &[name, scope] : config.roles)
+        if (catalog.role(name)) out[name] = {scope, RoleOrigin::config};
+    for (const auto &[name, entry] : saved) {
+        if (!catalog.role(name)) continue;
+        if (entry.enabled)
+            out[name] = {entry.scope, RoleOrigin::state};
+        else
+            out.erase(name);
+    }
+    for (const auto &[name, scope] : runtime) {
+        if (!catalog.role(name)) continue;
+        if (scope)
+            out[name] = {*scope, RoleOrigin::runtime};
+        else
+            out.erase(name);
+    }
+    return out;
+}
+
+namespace {
+
+std::map<std::string, Scope> scopes_of(const EnabledRoles &roles) {
+    std::map<std::string, Scope> out;
+    for (const auto &[name, r] : roles)
+        out[name] = r.scope;
+    return out;
+}
+
+std::vector<RoleChange> changes_between(const EnabledRoles &before, const EnabledRoles &after) {
+    std::set<std::string> names;
+    for (const auto &[n, r] : before)
+        names.insert(n);
+    for (const auto &[n, r] : after)
+        names.insert(n);
+    std::vector<RoleChange> out;
+    for (const auto &n : names) {
+        auto b = before.find(n);
+        auto a = after.find(n);
+        bool was = b != before.end(), is = a != after.end();
+        if (was != is || (was && !(b->second == a->second))) out.push_back({n, is});
+    }
+    return out;
+}
+
+bool same_names(const EnabledRoles &a, const EnabledRoles &b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(),
+                      [](const auto &x, const auto &y) { return x.first == y.first; });
+}
+
+// Saved entries naming roles the catalog does not have: kept, ignored, reported.
+void note_vanished(const Catalog &catalog, const SavedState &saved, const fs::path &file,
+                   std::vector<Notice> &notices) {
+    for (const auto &[name, entry] : saved)
+        if (!catalog.role(name))
+            notices.push_back({"the state file " + file.string() + " names the role '" + name +
+                                   "', which the catalog does not have; the entry is ignored "
+                                   "and kept in the file",
+                               name});
+}
+
+Result<Catalog> load_catalog(const Sources &s) {
+    return Catalog::load(s.catalog, s.local_catalog);
+}
+
+} // namespace
+
+Manager::Manager(Backend &backend, Sources sources)
+    : backend_(backend), sources_(std::move(sources)), state_file_(sources_.state_dir) {}
+
+std::vector<std::string> Manager::enabled_names() const {
+    std::vector<std::string> out;
+    for (const auto &[name, r] : enabled_)
+        out.push_back(name);
+    return out;
+}
+
+const EnabledRole *Manager::find(const std::string &role) const {
+    auto it = enabled_.find(role);
+    return it == enabled_.end() ? nullptr : &it->second;
+}
+
+Status Manager::check_role(const std::string &role) const {
+    if (catalog_.role(role)) return Ok{};
+    return make_error(Errc::unknown_role, "there is no role '" + role + "' in the catalog");
+}
+
+Result<Report> Manager::start() {
+    auto catalog = load_catalog(sources_);
+    if (!catalog) return catalog.error();
+    auto config = Config::load(sources_.config, *catalog);
+    if (!config) return config.error();
+    std::vector<Notice> notices;
+    auto saved = state_file_.read();
+    SavedState state;
+    if (saved) {
+        state = std::move(*saved);
+    } else {
+        auto moved = state_file_.move_aside();
+        std::string where = moved ? "moved it aside to " + moved->string()
+                                  : "could not move it aside: " + moved.error().message;
+        notices.push_back({saved.error().describe() + "\nrolewalld ignores it and " + where +
+                               "; the config alone is in force",
+                           ""});
+    }
+    note_vanished(*catalog, state, state_file_.path(), notices);
+    catalog_ = std::move(*catalog);
+    config_ = std::move(*config);
+    saved_ = state; // the file's content, so transact() does not rewrite it
+    auto report = transact({&catalog_, &config_, std::move(state), {}}, Mode::reload);
+    if (!report) return report;
+    started_ = true;
+    report->notices.insert(report->notices.begin(), notices.begin(), notices.end());
+    return report;
+}
+
+Result<Report> Manager::enable(const std::string &role, const ScopeRequest &request, bool runtime) {
+    if (auto s = check_role(role); !s) return s.error();
+    auto scope = parse_scope(request);
+    if (!scope) return scope.error();
+    Next next{&catalog_, &config_, saved_, runtime_};
+    if (runtime) {
+        next.runtime[role] = *scope;
+        // Runtime entries only hold what differs from config + state.
+        auto below = effective_roles(catalog_, config_, saved_, {});
+        if (auto it = below.find(role); it != below.end() && it->second.scope == *scope)
+            next.runtime.erase(role);
+    } else {
+        next.runtime.erase(role);
+        next.saved[role] = {true, *scope};
+        // State entries only hold what differs from the config.
+        if (auto it = config_.roles.find(role); it != config_.roles.end() && it->second == *scope)
+            next.saved.erase(role);
+    }
+    return transact(std::move(next), Mode::change);
+}
+
+Result<Report> Manager::disable(const std::string &role, bool runtime) {
+    if (auto s = check_role(role); !s) return s.error();
+    Next next{&catalog_, &config_, saved_, runtime_};
+    if (runtime) {
+        next.runtime[role] = std::nullopt;
+        if (!effective_roles(catalog_, config_, saved_, {}).count(role)) next.runtime.erase(role);
+    } else {
+        next.runtime.erase(role);
+        next.saved[role] = {false, {}};
+        if (!config_.roles.count(role)) next.saved.erase(role);
+    }
+    return transact(std::move(next), Mode::change);
+}
+
+Result<Report> Manager::reload() {
+    auto catalog = load_catalog(sources_);
+    if (!catalog) return catalog.error();
+    auto config = Config::load(sources_.config, *catalog);
+    if (!config) return config.error();
+    auto saved = state_file_.read();
+    if (!saved) return saved.error();
+    std::vector<Notice> notices;
+    note_vanished(*catalog, *saved, state_file_.path(), notices);
+    Runtime runtime;
+    for (const auto &[name, scope] : runtime_) {
+        if (catalog->role(name))
+            runtime[name] = scope;
+        else
+            notices.push_back({"the runtime change of role '" + name +
+                                   "' is dropped: the catalog no longer has that role",
+                               name});
+    }
+    // Mode::reload: next.saved is what the file holds; transact() does not write it.
+    auto report =
+        transact({&*catalog, &*config, std::move(*saved), std::move(runtime)}, Mode::reload);
+    if (!report) return report;
+    catalog_ = std::move(*catalog);
+    config_ = std::move(*config);
+    report->notices.insert(report->notices.begin(), notices.begin(), notices.end());
+    return report;
+}
+
+// Plan -> (prepare state file) -> apply -> commit. In reload mode the layout is always applied
+// and the state file is never written (next.saved is what the file holds).
+Result<Report> Manager::transact(Next next, Mode mode) {
+    Report report;
+    if (mode == Mode::change && next.saved == saved_ && next.runtime == runtime_)
+        return report; // nothing to do: enabling an enabled role with the same scope
+    EnabledRoles roles = effective_roles(*next.catalog, *next.config, next.saved, next.runtime);
+    bool kernel = mode == Mode::reload || scopes_of(roles) != scopes_of(enabled_);
+    Layout layout;
+    if (kernel)
+        layout =
+            build_layout(*next.catalog, next.config->policy, next.config->ranges, scopes_of(roles));
+    std::optional<PendingWrite> pending;
+    if (mode == Mode::change && next.saved != saved_) {
+        auto p = state_file_.prepare(next.saved);
+        if (!p) return p.error();
+        pending.emplace(std::move(*p));
+    }
+    // A change touches only the sets of the roles it changes; a reload compares everything.
+    std::vector<std::string> touched;
+    if (kernel && mode == Mode::change)
+        for (const RoleChange &c : changes_between(enabled_, roles)) touched.push_back(c.role);
+    auto apply = [&](const Layout &l) {
+        return mode == Mode::change ? backend_.apply_roles(l, touched) : backend_.apply(l);
+    };
+    if (kernel) {
+        auto applied = apply(layout);
+        if (!applied) return applied.error();
+        report.applied = true;
+        report.apply = *applied;
+    }
+    if (pending) {
+        if (auto committed = pending->commit(); !committed) {
+            Error e = committed.error();
+            if (kernel) {
+                auto undo = apply(layout_);
+                if (!undo)
+                    e.message +=
+                        "; putting the previous ruleset back failed too: " + undo.error().message;
+            }
+            return e;
+        }
+        report.saved = true;
+    }
+    report.changes = changes_between(enabled_, roles);
+    report.names_changed = !same_names(enabled_, roles);
+    saved_ = std::move(next.saved);
+    runtime_ = std::move(next.runtime);
+    enabled_ = std::move(roles);
+    if (kernel) layout_ = std::move(layout);
+    return report;
+}
+
+} // namespace rolewall

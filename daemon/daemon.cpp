@@ -1,0 +1,257 @@
+#include "daemon.hpp"
+
+#include "bus/server.hpp"
+#include "log.hpp"
+#include "rolewall/bus_names.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+namespace rolewall {
+
+namespace {
+
+// Retry delays for the system bus: quick at first (it may be starting right now), then at
+// most once a second, which costs nothing while it is absent.
+constexpr std::chrono::milliseconds first_retry{100};
+constexpr std::chrono::milliseconds max_retry{1000};
+
+void notify(const std::string &text) {
+    sd_notify(0, text.c_str());
+}
+
+// "a, b, c" with at most a few items, so that a scope of thousands of networks does not make
+// a log line of thousands.
+template <typename T, typename F> std::string short_list(const std::vector<T> &items, F str) {
+    constexpr std::size_t shown = 8;
+    if (items.empty()) return "any";
+    std::string out;
+    for (std::size_t i = 0; i < items.size() && i < shown; ++i)
+        out += (i ? ", " : "") + str(items[i]);
+    if (items.size() > shown) out += ", ... (" + std::to_string(items.size()) + " in all)";
+    return out;
+}
+
+std::string scope_text(const Scope &scope) {
+    return "interfaces: " + short_list(scope.interfaces, [](const std::string &s) { return s; }) +
+           "; sources: " + short_list(scope.sources, [](const Cidr &c) { return c.str(); });
+}
+
+std::string apply_text(const ApplyReport &a) {
+    switch (a.kind) {
+    case ApplyReport::Kind::unchanged:
+        return "the kernel already held it";
+    case ApplyReport::Kind::created:
+        return "table created";
+    case ApplyReport::Kind::replaced:
+        return "table replaced";
+    case ApplyReport::Kind::elements:
+        return std::to_string(a.added) + " elements added, " + std::to_string(a.removed) +
+               " removed";
+    }
+    return "";
+}
+
+std::uint64_t monotonic_usec() {
+    timespec ts{};
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u +
+           static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+} // namespace
+
+Daemon::Daemon(Backend &backend, Sources sources) : manager_(backend, std::move(sources)) {}
+
+Daemon::~Daemon() {
+    bus_.reset();
+    if (signal_fd_ >= 0) ::close(signal_fd_);
+}
+
+void Daemon::log_notices(const Report &report) {
+    for (const auto &n : report.notices)
+        log::warning(n.message, {{"ROLE", n.role}});
+}
+
+bool Daemon::start() {
+    const Sources &s = manager_.sources();
+    log::debug("config " + s.config.string() + ", catalog " + s.catalog.string() +
+               ", local catalog " + s.local_catalog.string() + ", state " +
+               manager_.state_path().string());
+    notify("STATUS=Loading the catalog, the config and the saved state");
+    auto began = Clock::now();
+    auto report = manager_.start();
+    auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began);
+    if (!report) {
+        const Error &e = report.error();
+        log::error("cannot start: " + e.describe(), {{"ROLE", e.role}, {"SERVICE", e.service}});
+        notify("STATUS=Failed to start: " + e.message);
+        return false;
+    }
+    log_notices(*report);
+    for (const auto &[name, r] : manager_.enabled())
+        log::info("role '" + name + "' enabled (" + scope_text(r.scope) + "; origin " +
+                      origin_name(r.origin) + ")",
+                  {{"ROLE", name}, {"ORIGIN", origin_name(r.origin)}});
+    log::notice("ruleset applied with " + std::to_string(manager_.enabled().size()) +
+                " roles enabled (" + apply_text(report->apply) + ") in " +
+                std::to_string(took.count()) + " ms");
+    return true;
+}
+
+int Daemon::apply_once() {
+    return start() ? 0 : 1;
+}
+
+bool Daemon::setup_signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    if (sigprocmask(SIG_BLOCK, &set, nullptr) < 0) return false;
+    std::signal(SIGPIPE, SIG_IGN);
+    signal_fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    return signal_fd_ >= 0;
+}
+
+void Daemon::report_status() {
+    std::size_t n = manager_.enabled().size();
+    std::string roles = std::to_string(n) + (n == 1 ? " role" : " roles") + " enabled";
+    notify("STATUS=" + roles +
+           (bus_ ? "; serving " + std::string(bus::service_name) : "; waiting for the system bus"));
+}
+
+int Daemon::run() {
+    if (!setup_signals()) {
+        log::error(std::string("cannot set up signal handling: ") + std::strerror(errno));
+        return 1;
+    }
+    if (!start()) return 1;
+    // The ruleset is in the kernel: from here on the host is protected.
+    notify("READY=1");
+    report_status();
+    try_connect();
+    bool running = true;
+    while (running) {
+        pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {-1, 0, 0}};
+        if (bus_) {
+            auto p = bus_->poll_data();
+            fds[1] = {p.fd, p.events, 0};
+        }
+        int r = ::poll(fds, bus_ ? 2 : 1, poll_timeout());
+        if (r < 0 && errno != EINTR) {
+            log::error(std::string("poll failed: ") + std::strerror(errno));
+            break;
+        }
+        if (fds[0].revents) running = handle_signals();
+        if (bus_) serve_bus();
+        if (!bus_ && Clock::now() >= next_connect_) try_connect();
+    }
+    notify("STOPPING=1\nSTATUS=Stopping; the ruleset stays in the kernel");
+    log::notice("stopping; the ruleset stays in the kernel");
+    bus_.reset();
+    return 0;
+}
+
+int Daemon::poll_timeout() const {
+    if (bus_) return bus_->poll_data().timeout_ms;
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_connect_ - Clock::now());
+    return static_cast<int>(std::max<std::int64_t>(0, wait.count()) + 1);
+}
+
+bool Daemon::handle_signals() {
+    signalfd_siginfo si{};
+    bool keep = true;
+    while (::read(signal_fd_, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+        if (si.ssi_signo == SIGHUP) {
+            (void)reload("SIGHUP");
+        } else {
+            log::info(std::string("received ") + sigabbrev_np(static_cast<int>(si.ssi_signo)));
+            keep = false;
+        }
+    }
+    return keep;
+}
+
+void Daemon::try_connect() {
+    bus::ServiceHooks hooks;
+    hooks.reload = [this](const bus::Caller &c) { return reload(bus::describe(c)); };
+    hooks.changed = [this](const Report &r, const std::string &what, const bus::Caller &c) {
+        changed(r, what, bus::describe(c));
+    };
+    auto server = bus::BusServer::connect(manager_, std::move(hooks));
+    if (!server) {
+        if (!bus_warned_)
+            log::warning(server.error().message + "; the firewall is in place, retrying until "
+                                                  "the bus is there");
+        else
+            log::debug(server.error().message);
+        bus_warned_ = true;
+        next_connect_ = Clock::now() + retry_delay_;
+        retry_delay_ = std::min(retry_delay_ * 2, max_retry);
+        return;
+    }
+    bus_ = std::move(*server);
+    bus_warned_ = false;
+    retry_delay_ = first_retry;
+    log::notice(std::string("serving ") + bus::service_name + " on the system bus as " +
+                bus_->unique_name());
+    report_status();
+}
+
+void Daemon::serve_bus() {
+    if (auto s = bus_->process(); !s) {
+        log::warning(s.error().message + "; reconnecting");
+        bus_.reset();
+        retry_delay_ = first_retry;
+        next_connect_ = Clock::now();
+        report_status();
+    }
+}
+
+Result<Report> Daemon::reload(const std::string &who) {
+    notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec()) +
+           "\nSTATUS=Reloading the config, the catalog and the saved state");
+    log::info("reloading (asked by " + who + ")");
+    auto report = manager_.reload();
+    if (!report) {
+        const Error &e = report.error();
+        log::error("reload failed, the firewall keeps running as it was: " + e.describe(),
+                   {{"ROLE", e.role}, {"SERVICE", e.service}});
+    } else {
+        changed(*report, "reload", who);
+        log::notice("reloaded: " + std::to_string(manager_.enabled().size()) + " roles enabled (" +
+                    apply_text(report->apply) + ")");
+    }
+    notify("READY=1");
+    report_status();
+    return report;
+}
+
+void Daemon::changed(const Report &report, const std::string &what, const std::string &who) {
+    log_notices(report);
+    for (const auto &c : report.changes) {
+        const EnabledRole *r = manager_.find(c.role);
+        std::string text = "role '" + c.role + "' ";
+        if (r)
+            text += "enabled (" + scope_text(r->scope) + "; origin " + origin_name(r->origin) + ")";
+        else
+            text += "disabled";
+        log::notice(text + " by " + who + " (" + what + ")",
+                    {{"ROLE", c.role}, {"ORIGIN", r ? origin_name(r->origin) : ""}});
+    }
+    if (report.applied)
+        log::debug("kernel: " + apply_text(report.apply) + ", " +
+                   std::to_string(report.apply.messages) + " netlink messages");
+    if (bus_) bus_->publish(report);
+    if (!report.changes.empty()) report_status();
+}
+
+} // namespace rolewall

@@ -1,0 +1,57 @@
+// rolewalld's one owning object: the Manager, the bus presence and the event loop.
+//
+// Start: load, apply, READY=1, then the system bus (retried until it is there). One thread
+// and one poll(2) loop serve the signalfd and the bus connection, so the Manager is only ever
+// touched from that thread and every change runs to its end before the next one starts.
+#pragma once
+
+#include "rolewall/backend.hpp"
+#include "rolewall/manager.hpp"
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace rolewall {
+
+namespace bus {
+class BusServer;
+struct Caller;
+} // namespace bus
+
+class Daemon {
+  public:
+    Daemon(Backend &backend, Sources sources);
+    ~Daemon();
+    Daemon(const Daemon &) = delete;
+    Daemon &operator=(const Daemon &) = delete;
+
+    // --apply-only: load, apply once, return the exit code.
+    int apply_once();
+    // Load, apply, tell systemd, serve until SIGTERM or SIGINT; returns the exit code. The
+    // ruleset stays in the kernel when it returns.
+    int run();
+
+  private:
+    using Clock = std::chrono::steady_clock;
+
+    bool start();
+    bool setup_signals();
+    bool handle_signals(); // false: time to exit
+    void try_connect();
+    void serve_bus();
+    Result<Report> reload(const std::string &who);
+    void changed(const Report &report, const std::string &what, const std::string &who);
+    void log_notices(const Report &report);
+    void report_status();
+    int poll_timeout() const;
+
+    Manager manager_;
+    std::unique_ptr<bus::BusServer> bus_;
+    int signal_fd_ = -1;
+    Clock::time_point next_connect_{};
+    std::chrono::milliseconds retry_delay_{100};
+    bool bus_warned_ = false;
+};
+
+} // namespace rolewall

@@ -1,0 +1,29 @@
+// Names of rolewall's D-Bus API (daemon/bus/org.rolewall1.Manager.xml), shared by the daemon,
+// rolewallctl and the tests. No sdbus-c++ here: this header is only strings.
+#pragma once
+
+namespace rolewall::bus {
+
+inline constexpr const char *service_name = "org.rolewall1";
+inline constexpr const char *object_path = "/org/rolewall1";
+inline constexpr const char *interface_name = "org.rolewall1.Manager";
+
+// Error names. Every error carries one sentence a human understands.
+inline constexpr const char *error_unknown_role = "org.rolewall1.Error.UnknownRole";
+inline constexpr const char *error_invalid_argument = "org.rolewall1.Error.InvalidArgument";
+inline constexpr const char *error_access_denied = "org.rolewall1.Error.AccessDenied";
+inline constexpr const char *error_kernel_rejected = "org.rolewall1.Error.KernelRejected";
+inline constexpr const char *error_invalid_config = "org.rolewall1.Error.InvalidConfig";
+// Anything else that kept the change from happening (the state file could not be written,
+// the netlink socket failed). Nothing changed.
+inline constexpr const char *error_failed = "org.rolewall1.Error.Failed";
+
+// Options of EnableRole and DisableRole (a{sv}).
+inline constexpr const char *option_interfaces = "interfaces"; // as
+inline constexpr const char *option_sources = "sources";       // as
+inline constexpr const char *option_runtime = "runtime";       // b
+
+// polkit action that allows EnableRole, DisableRole and Reload to callers other than uid 0.
+inline constexpr const char *polkit_action = "org.rolewall1.manage";
+
+} // namespace rolewall::bus

@@ -1,0 +1,143 @@
+// Role logic: which roles are enabled, with which scope, and why. No D-Bus, no netlink.
+//
+// The effective set of enabled roles is built in three layers:
+//   1. the config ([roles.NAME] in rolewall.toml)                      origin "config"
+//   2. the saved state (state.toml: enable/disable without --runtime)  origin "state"
+//   3. runtime changes (enable/disable --runtime; lost on restart)     origin "runtime"
+// A later layer replaces an earlier one's decision for a role (enabled with a scope, or
+// disabled). Each layer only holds what differs from the layers below it, so a role's origin
+// tells what happens to it at restart: "runtime" is forgotten, "state" comes back from the
+// state file, "config" from the config.
+//
+// Every change is one transaction: validate, compute the new layout, write the new state file
+// to a temporary name, apply to the kernel, and only then rename the state file into place
+// and update memory. A failure at any step leaves memory, file and kernel as they were.
+//
+// A Manager is not thread-safe: the daemon calls it from its one event-loop thread, which
+// also serializes changes.
+#pragma once
+
+#include "rolewall/backend.hpp"
+#include "rolewall/catalog.hpp"
+#include "rolewall/config.hpp"
+#include "rolewall/error.hpp"
+#include "rolewall/ruleset.hpp"
+#include "rolewall/state.hpp"
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace rolewall {
+
+enum class RoleOrigin { config, state, runtime };
+const char *origin_name(RoleOrigin origin); // "config", "state", "runtime"
+
+struct EnabledRole {
+    Scope scope;
+    RoleOrigin origin = RoleOrigin::config;
+    bool operator==(const EnabledRole &) const = default;
+};
+using EnabledRoles = std::map<std::string, EnabledRole>;
+
+// Where the manager reads its inputs. local_catalog may be empty or missing.
+struct Sources {
+    std::filesystem::path catalog;
+    std::filesystem::path local_catalog;
+    std::filesystem::path config;
+    std::filesystem::path state_dir;
+};
+
+// A scope as a caller gives it: interface names and networks as text. Empty lists: any.
+struct ScopeRequest {
+    std::vector<std::string> interfaces;
+    std::vector<std::string> sources;
+};
+// Validates and normalizes (sorted, duplicates removed, host bits cleared).
+// Errc::invalid_argument naming the bad item.
+Result<Scope> parse_scope(const ScopeRequest &request);
+
+// A role whose enabling, scope or origin changed.
+struct RoleChange {
+    std::string role;
+    bool enabled = false; // now
+};
+
+// Something the owner should log (warning level): a state file moved aside, an entry ignored.
+struct Notice {
+    std::string message;
+    std::string role; // when it is about one role
+};
+
+struct Report {
+    std::vector<RoleChange> changes; // sorted by role
+    bool names_changed = false;      // the set of enabled role names changed
+    bool applied = false;            // the kernel was given a new layout
+    ApplyReport apply;               // when applied
+    bool saved = false;              // state.toml was replaced
+    std::vector<Notice> notices;
+};
+
+class Manager {
+  public:
+    Manager(Backend &backend, Sources sources);
+
+    // Loads catalog, config and state and applies the result. A state file that cannot be
+    // read or parsed is moved aside (a Notice says where) and the config alone is used.
+    // Errc::invalid_config when catalog or config are wrong, or the backend's error.
+    Result<Report> start();
+
+    // Enables `role`, or re-scopes it when it is enabled. Runtime changes are not saved.
+    Result<Report> enable(const std::string &role, const ScopeRequest &scope, bool runtime);
+    Result<Report> disable(const std::string &role, bool runtime);
+
+    // Re-reads catalog, local catalog, config and state and applies them (always, so a kernel
+    // that drifted is put right). Runtime changes are kept unless their role vanished. Any
+    // error keeps everything as it was; a bad state file is an error here (it is left as it
+    // is for the admin to fix), not moved aside as at start.
+    Result<Report> reload();
+
+    bool started() const { return started_; }
+    const Catalog &catalog() const { return catalog_; }
+    const Config &config() const { return config_; }
+    const EnabledRoles &enabled() const { return enabled_; }
+    std::vector<std::string> enabled_names() const; // sorted
+    const EnabledRole *find(const std::string &role) const;
+    const SavedState &saved() const { return saved_; }
+    const Sources &sources() const { return sources_; }
+    std::filesystem::path state_path() const { return state_file_.path(); }
+    const Layout &layout() const { return layout_; }
+
+  private:
+    using Runtime = std::map<std::string, std::optional<Scope>>; // nullopt: disabled
+
+    struct Next {
+        const Catalog *catalog;
+        const Config *config;
+        SavedState saved;
+        Runtime runtime;
+    };
+    enum class Mode { change, reload };
+    Result<Report> transact(Next next, Mode mode);
+    Status check_role(const std::string &role) const;
+
+    Backend &backend_;
+    Sources sources_;
+    StateFile state_file_;
+    bool started_ = false;
+    Catalog catalog_;
+    Config config_;
+    SavedState saved_;
+    Runtime runtime_;
+    EnabledRoles enabled_;
+    Layout layout_; // what the kernel was last given successfully
+};
+
+// The effective roles of the three layers. Entries naming roles the catalog does not have
+// are ignored.
+EnabledRoles effective_roles(const Catalog &catalog, const Config &config, const SavedState &saved,
+                             const std::map<std::string, std::optional<Scope>> &runtime);
+
+} // namespace rolewall

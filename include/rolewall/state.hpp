@@ -1,0 +1,83 @@
+// <state-dir>/state.toml: roles enabled or disabled over D-Bus without the runtime option.
+// They overlay the config and survive restarts. Only rolewalld writes the file.
+//
+//   # Written by rolewalld ...
+//   version = 1
+//
+//   [roles.dc]
+//   enabled = true
+//   interfaces = ["lan0"]          # absent: any interface
+//   sources = ["10.0.0.0/8"]       # absent: any source
+//
+//   [roles.ssh]
+//   enabled = false                # disabled although the config enables it
+#pragma once
+
+#include "rolewall/config.hpp"
+#include "rolewall/error.hpp"
+
+#include <filesystem>
+#include <map>
+#include <string>
+
+namespace rolewall {
+
+inline constexpr int state_format_version = 1;
+inline constexpr const char *state_file_name = "state.toml";
+
+struct SavedRole {
+    bool enabled = true;
+    Scope scope; // meaningful when enabled
+    bool operator==(const SavedRole &) const = default;
+};
+
+// Role name -> saved decision. Names are not checked against the catalog here: an entry for
+// a role the catalog no longer has is kept (see Manager).
+using SavedState = std::map<std::string, SavedRole>;
+
+// Strict parsing: any problem (syntax, unknown key, wrong type, bad CIDR or interface, unknown
+// version) is an Errc::invalid_config error with diagnostics.
+Result<SavedState> parse_state(const std::string &text, const std::string &name);
+// The file's text; parse_state(render_state(s)) == s.
+std::string render_state(const SavedState &state);
+
+// A state file written to a temporary name and synced, waiting for commit() to rename it
+// into place. Destroying it without commit() removes the temporary file.
+class PendingWrite {
+  public:
+    PendingWrite(std::filesystem::path temp, std::filesystem::path target);
+    PendingWrite(PendingWrite &&other) noexcept;
+    PendingWrite &operator=(PendingWrite &&) = delete;
+    PendingWrite(const PendingWrite &) = delete;
+    ~PendingWrite();
+
+    // rename(2) over the target, then fsync of the directory so that the rename is durable.
+    Status commit();
+
+  private:
+    std::filesystem::path temp_;
+    std::filesystem::path target_;
+};
+
+class StateFile {
+  public:
+    explicit StateFile(std::filesystem::path dir) : dir_(std::move(dir)) {}
+
+    const std::filesystem::path &dir() const { return dir_; }
+    std::filesystem::path path() const { return dir_ / state_file_name; }
+
+    // A missing file is an empty state. Unreadable or invalid: Errc::invalid_config with the
+    // reason as a diagnostic.
+    Result<SavedState> read() const;
+    // Renames a bad file to state.toml.corrupt-YYYYmmddTHHMMSSZ (never deletes it); returns
+    // the new name.
+    Result<std::filesystem::path> move_aside() const;
+    // Creates the directory if needed, writes a temporary file next to state.toml and fsyncs
+    // it. Errc::io when any step fails; nothing is left behind then.
+    Result<PendingWrite> prepare(const SavedState &state) const;
+
+  private:
+    std::filesystem::path dir_;
+};
+
+} // namespace rolewall

@@ -1,0 +1,39 @@
+// Small helpers shared by the integration test files.
+#pragma once
+
+#include "harness.hpp"
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace bustest {
+
+using rolewall::bus::error_access_denied;
+using rolewall::bus::error_failed;
+using rolewall::bus::error_invalid_argument;
+using rolewall::bus::error_invalid_config;
+using rolewall::bus::error_kernel_rejected;
+using rolewall::bus::error_unknown_role;
+
+inline constexpr uid_t nobody = 65534;
+
+inline std::set<std::string> enabled(Client &c) {
+    std::vector<std::string> v = c.EnabledRoles();
+    return {v.begin(), v.end()};
+}
+
+inline std::string origin_of(Client &c, const std::string &role) {
+    for (const auto &r : c.ListEnabled())
+        if (r.get<0>() == role) return r.get<1>();
+    return "";
+}
+
+inline Options sources(std::vector<std::string> s) {
+    return {{"sources", sdbus::Variant(s)}};
+}
+inline Options runtime() {
+    return {{"runtime", sdbus::Variant(true)}};
+}
+
+} // namespace bustest

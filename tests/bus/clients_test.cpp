@@ -1,0 +1,116 @@
+// rolewalld driven by other clients: busctl, python3-dbus and rolewallctl.
+#include "checks.hpp"
+#include "rolewall/state.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <sys/wait.h>
+#include <thread>
+
+namespace fs = std::filesystem;
+using namespace bustest;
+
+// --- Other clients -------------------------------------------------------------------------------
+
+TEST_CASE("busctl can drive the daemon") {
+    Setup s;
+    std::string a = "--address=" + s.address();
+    auto busctl = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"busctl", a});
+        return run(args);
+    };
+    Run r =
+        busctl({"call", "org.rolewall1", "/org/rolewall1", "org.rolewall1.Manager", "EnableRole",
+                "sa{sv}", "dc", "2", "interfaces", "as", "1", "lan0", "runtime", "b", "true"});
+    INFO(r.err);
+    CHECK(r.status == 0);
+    r = busctl({"get-property", "org.rolewall1", "/org/rolewall1", "org.rolewall1.Manager",
+                "EnabledRoles"});
+    CHECK(r.out == "as 2 \"dc\" \"remote\"\n");
+    r = busctl({"call", "org.rolewall1", "/org/rolewall1", "org.rolewall1.Manager", "ListEnabled"});
+    CHECK(r.out == "a(ssasas) 2 \"dc\" \"runtime\" 1 \"lan0\" 0 \"remote\" \"config\" 0 0\n");
+    r = busctl({"call", "org.rolewall1", "/org/rolewall1", "org.rolewall1.Manager", "DisableRole",
+                "sa{sv}", "nope", "0"});
+    CHECK(r.status != 0);
+    CHECK(r.err.find("no role 'nope'") != std::string::npos);
+    r = busctl({"introspect", "org.rolewall1", "/org/rolewall1"});
+    CHECK(r.out.find(".EnableRole") != std::string::npos);
+}
+
+TEST_CASE("A python3-dbus client can drive the daemon") {
+    Setup s;
+    std::string script = R"(
+import dbus, sys
+bus = dbus.bus.BusConnection(sys.argv[1])
+obj = bus.get_object('org.rolewall1', '/org/rolewall1')
+m = dbus.Interface(obj, 'org.rolewall1.Manager')
+m.EnableRole('vpn', {'sources': dbus.Array(['192.0.2.0/24', '2001:db8::/32'], signature='s')})
+print(sorted(str(r) for r in obj.Get('org.rolewall1.Manager', 'EnabledRoles',
+                                   dbus_interface='org.freedesktop.DBus.Properties')))
+try:
+    m.EnableRole('vpn', {'sources': dbus.Array(['300.0.0.1'], signature='s')})
+except dbus.exceptions.DBusException as e:
+    print(e.get_dbus_name())
+)";
+    Run r = run({"/usr/bin/python3", "-c", script, s.address()});
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK(r.out == "['remote', 'vpn']\norg.rolewall1.Error.InvalidArgument\n");
+    CHECK(s.ns.kernel_roles() == std::set<std::string>{"remote", "vpn"});
+}
+
+TEST_CASE(
+    "rolewallctl status, enable, disable and reload talk to the daemon with stable exit codes") {
+    Setup s;
+    Run r = s.ctl({"enable", "dc", "--interface", "lan0", "--source", "10.0.0.0/8"});
+    INFO(r.err);
+    CHECK(r.status == 0);
+    r = s.ctl({"status"});
+    CHECK(r.status == 0);
+    CHECK(r.out == "ROLE    ORIGIN  INTERFACES  SOURCES\n"
+                   "dc      state   lan0        10.0.0.0/8\n"
+                   "remote  config  any         any\n");
+    r = s.ctl({"disable", "remote", "--runtime"});
+    CHECK(r.status == 0);
+    r = s.ctl({"status", "--json"});
+    CHECK(r.out ==
+          "{\n  \"roles\": [\n    {\n      \"name\": \"dc\",\n      \"origin\": \"state\",\n"
+          "      \"interfaces\": [\n        \"lan0\"\n      ],\n      \"sources\": [\n"
+          "        \"10.0.0.0/8\"\n      ]\n    }\n  ]\n}\n");
+    CHECK(s.ctl({"reload"}).status == 0);
+    r = s.ctl({"enable", "nope"});
+    CHECK(r.status == 1);
+    CHECK(r.err.find("no role 'nope'") != std::string::npos);
+    CHECK(s.ctl({"enable", "dc", "--source", "10.0.0.0/99"}).status == 1);
+    s.dir.write("rolewall.toml", "[roles.dc\n");
+    r = s.ctl({"reload"});
+    CHECK(r.status == 1);
+    CHECK(r.err.find("rolewall.toml:1:") != std::string::npos);
+    r = s.ctl({"enable", "vpn"}, nobody);
+    CHECK(r.status == 4);
+    CHECK(r.err.find("polkit") != std::string::npos);
+    r = s.ctl({"status"}, nobody); // reading needs no privileges
+    CHECK(r.status == 0);
+    CHECK(s.ctl({"enable"}).status == 2);
+    s.daemon.stop();
+    r = s.ctl({"status"});
+    CHECK(r.status == 3);
+    CHECK(r.err.find("systemctl status rolewalld") != std::string::npos);
+    s.bus.stop();
+    CHECK(s.ctl({"disable", "dc"}).status == 3);
+}
+
+TEST_CASE("rolewallctl exits 3 and says how to start rolewalld when bus activation fails") {
+    // As on a host where the package is installed but the unit not enabled: the activation
+    // file exists, starting the daemon through it fails.
+    TempDir dir;
+    dir.write("services/org.rolewall1.service",
+              "[D-BUS Service]\nName=org.rolewall1\nExec=/bin/false\nUser=root\n");
+    PrivateBus bus(dir.path(), true, dir.path() / "services");
+    RunOptions o;
+    o.env["DBUS_SYSTEM_BUS_ADDRESS"] = bus.address();
+    Run r = run({ROLEWALLCTL, "status"}, o);
+    INFO(r.err);
+    CHECK(r.status == 3);
+    CHECK(r.err.find("systemctl enable --now rolewalld") != std::string::npos);
+}

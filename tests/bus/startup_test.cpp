@@ -1,0 +1,128 @@
+// rolewalld starting up: sd_notify, no bus yet, the journal, --apply-only, bad configs.
+#include "checks.hpp"
+#include "rolewall/state.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <sys/wait.h>
+#include <thread>
+
+namespace fs = std::filesystem;
+using namespace bustest;
+
+// --- Start-up ------------------------------------------------------------------------------------
+
+TEST_CASE("READY=1 is sent only once the ruleset is in the kernel") {
+    Setup::Params p;
+    p.notify = true;
+    p.start_daemon = false;
+    Setup s(p);
+    s.daemon.start();
+    bool table_at_ready = false;
+    REQUIRE(s.notify->wait_for("READY=1", 10s, [&](const std::string &msg) {
+        if (msg.find("READY=1") != std::string::npos)
+            table_at_ready = s.ns.kernel_roles() == std::set<std::string>{"remote"};
+    }));
+    CHECK(table_at_ready);
+    CHECK(wait_for_daemon(s.address()));
+    s.daemon.stop();
+    CHECK(s.notify->wait_for("STOPPING=1", 5s));
+}
+
+TEST_CASE("Without a bus at start the daemon applies, is ready, and serves once the bus appears") {
+    Setup::Params p;
+    p.notify = true;
+    p.start_bus = false;
+    Setup s(p);
+    REQUIRE(s.notify->wait_for("READY=1", 10s));
+    CHECK(s.ns.kernel_roles() == std::set<std::string>{"remote"});
+    std::this_thread::sleep_for(300ms);
+    s.bus.start();
+    REQUIRE(wait_for_daemon(s.address(), 5s));
+    s.client().EnableRole("dc", runtime());
+    CHECK(s.ns.kernel_roles() == std::set<std::string>{"dc", "remote"});
+
+    SECTION("and comes back when the bus restarts") {
+        s.bus.stop();
+        s.bus.start();
+        REQUIRE(wait_for_daemon(s.address(), 5s));
+        Client again(s.address());
+        CHECK(enabled(again) == std::set<std::string>{"dc", "remote"});
+    }
+}
+
+TEST_CASE("Under systemd the daemon logs to the journal with ROLE and ORIGIN fields") {
+    Setup::Params p;
+    p.start_daemon = false;
+    Setup s(p);
+    fs::create_directories(s.dir.path() / "journal");
+    NotifySocket journal(s.dir.path() / "journal", "socket");
+    s.daemon.options().journal_dir = s.dir.path() / "journal";
+    s.daemon.start();
+    REQUIRE(wait_for_daemon(s.address()));
+    auto entry_with = [&](const std::string &line) {
+        for (const auto &d : journal.received())
+            if (("\n" + d).find("\n" + line + "\n") != std::string::npos) return d;
+        return std::string();
+    };
+    journal.wait_for("ROLE=remote", 5s);
+    std::string started = entry_with("ROLE=remote");
+    CHECK(started.find("MESSAGE=role 'remote' enabled") != std::string::npos);
+    CHECK(started.find("\nPRIORITY=6\n") != std::string::npos);
+    CHECK(started.find("\nSYSLOG_IDENTIFIER=rolewalld\n") != std::string::npos);
+    CHECK(started.find("\nORIGIN=config\n") != std::string::npos);
+    s.client().EnableRole("dc", {});
+    CHECK(journal.wait_for("ROLE=dc", 5s));
+    std::string change = entry_with("ROLE=dc");
+    CHECK(change.find("MESSAGE=role 'dc' enabled") != std::string::npos);
+    CHECK(change.find("by uid 0") != std::string::npos);
+    CHECK(change.find("\nPRIORITY=5\n") != std::string::npos);
+    CHECK(change.find("\nORIGIN=state\n") != std::string::npos);
+    CHECK(s.daemon.log().empty()); // nothing on stderr
+}
+
+TEST_CASE("rolewalld --apply-only applies once and exits") {
+    Netns ns;
+    TempDir dir;
+    dir.write("rolewall.toml", "[roles.vpn]\n");
+    std::vector<std::string> args{
+        ROLEWALLD, "--apply-only", "--config=" + (dir.path() / "rolewall.toml").string(),
+        "--catalog=" + fixture_catalog(), "--state-dir=" + (dir.path() / "state").string()};
+    RunOptions o;
+    o.netns_of = ns.holder();
+    o.env["DBUS_SYSTEM_BUS_ADDRESS"] = "unix:path=" + (dir.path() / "no-bus").string();
+    Run r = run(args, o);
+    INFO(r.err);
+    CHECK(r.status == 0);
+    CHECK(ns.kernel_roles() == std::set<std::string>{"vpn"});
+
+    dir.write("rolewall.toml", "[roles.vpn]\npolicy = 1\n");
+    r = run(args, o);
+    CHECK(r.status == 1);
+    CHECK(r.err.find("rolewall.toml:2:1") != std::string::npos);
+    CHECK(ns.kernel_roles() == std::set<std::string>{"vpn"}); // left as it was
+}
+
+TEST_CASE("rolewalld refuses to start on a broken config and says why") {
+    Setup::Params p;
+    p.config = "[roles.nope]\n";
+    p.start_daemon = false;
+    p.notify = true;
+    Setup s(p);
+    s.daemon.start();
+    REQUIRE(s.notify->wait_for("STATUS=Failed to start: the config " +
+                                   (s.dir.path() / "rolewall.toml").string() + " has 1 problem",
+                               10s));
+    int status = s.daemon.stop(0); // already exiting: wait for it
+    CHECK(status == 1);
+    CHECK(s.daemon.log().find("unknown role 'nope'") != std::string::npos);
+    CHECK_FALSE(s.ns.table_exists());
+}
+
+TEST_CASE("rolewalld rejects bad command lines with exit code 2") {
+    CHECK(run({ROLEWALLD, "--bogus"}).status == 2);
+    CHECK(run({ROLEWALLD, "extra"}).status == 2);
+    Run r = run({ROLEWALLD, "--version"});
+    CHECK(r.status == 0);
+    CHECK(r.out == std::string("rolewalld ") + ROLEWALL_VERSION + "\n");
+}

@@ -1,0 +1,46 @@
+#include "support.hpp"
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace bustest {
+
+TempDir::TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "rolewall-bus-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    ::chmod(tmpl.c_str(), 0755);
+    path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+}
+
+std::string TempDir::write(const std::string &rel, const std::string &text) const {
+    fs::path p = path_ / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+}
+
+std::string read_file(const fs::path &path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+std::string source_dir() {
+    return ROLEWALL_SOURCE_DIR;
+}
+std::string fixture_catalog() {
+    return source_dir() + "/tests/data/catalog";
+}
+
+} // namespace bustest

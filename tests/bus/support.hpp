@@ -1,0 +1,29 @@
+// Small helpers shared by the bus tests and the bus benchmark: temporary directories and files.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace bustest {
+
+// A temporary directory (mode 0755, so that other uids can reach sockets in it), removed with
+// everything in it when the object goes.
+class TempDir {
+  public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir &) = delete;
+    TempDir &operator=(const TempDir &) = delete;
+    const std::filesystem::path &path() const { return path_; }
+    // Writes `text` to path()/rel, creating directories; returns the full path.
+    std::string write(const std::string &rel, const std::string &text) const;
+
+  private:
+    std::filesystem::path path_;
+};
+
+std::string read_file(const std::filesystem::path &path); // empty when missing
+std::string source_dir();                                 // the repository
+std::string fixture_catalog();                            // tests/data/catalog
+
+} // namespace bustest
