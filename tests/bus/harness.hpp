@@ -24,6 +24,11 @@
 
 namespace bustest {
 
+using testsupport::fixture_catalog;
+using testsupport::read_file;
+using testsupport::source_dir;
+using testsupport::TempDir;
+
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 

@@ -8,7 +8,7 @@
 
 namespace fs = std::filesystem;
 using namespace rolewall;
-using bustest::TempDir;
+using testsupport::TempDir;
 
 namespace {
 
@@ -24,12 +24,12 @@ struct Fixture {
     explicit Fixture(const std::string &config = "[roles.remote]\n") {
         write_config(config);
         dir.write("local/roles/extra.toml", extra_role);
-        sources = {bustest::fixture_catalog(), dir.path() / "local", dir.path() / "rolewall.toml",
+        sources = {testsupport::fixture_catalog(), dir.path() / "local", dir.path() / "rolewall.toml",
                    dir.path() / "state"};
     }
     void write_config(const std::string &text) const { dir.write("rolewall.toml", text); }
     fs::path state_file() const { return dir.path() / "state" / "state.toml"; }
-    std::string state_text() const { return bustest::read_file(state_file()); }
+    std::string state_text() const { return testsupport::read_file(state_file()); }
 
     Manager started() {
         Manager m(backend, sources);
@@ -400,7 +400,7 @@ TEST_CASE("A corrupt state file is moved aside at start and the config is applie
     auto files = files_in(f.dir.path() / "state");
     REQUIRE(files.size() == 1);
     CHECK(files[0].string().rfind("state.toml.corrupt-", 0) == 0);
-    CHECK(bustest::read_file(f.dir.path() / "state" / files[0]) == garbage);
+    CHECK(testsupport::read_file(f.dir.path() / "state" / files[0]) == garbage);
     // The next persistent change writes a fresh file beside the moved one.
     REQUIRE(m.enable("dc", {}, false).ok());
     CHECK(files_in(f.dir.path() / "state").size() == 2);

@@ -12,31 +12,6 @@ namespace fs = std::filesystem;
 
 namespace test {
 
-TempDir::TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "rolewall-test-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-}
-
-std::string TempDir::write(const std::string &rel, const std::string &text) const {
-    fs::path p = path_ / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-}
-
-std::string read_file(const std::string &path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
 static std::string drain(int fd) {
     std::string s;
     char buf[4096];
@@ -75,7 +50,5 @@ Run ctl(std::vector<std::string> args) {
     return run(args);
 }
 
-std::string source_dir() { return ROLEWALL_SOURCE_DIR; }
-std::string fixture_catalog() { return source_dir() + "/tests/data/catalog"; }
 
 } // namespace test

@@ -8,10 +8,10 @@
 
 namespace fs = std::filesystem;
 
-namespace bustest {
+namespace testsupport {
 
 TempDir::TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "rolewall-bus-XXXXXX").string();
+    std::string tmpl = (fs::temp_directory_path() / "rolewall-test-XXXXXX").string();
     if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
     ::chmod(tmpl.c_str(), 0755);
     path_ = tmpl;
@@ -43,4 +43,4 @@ std::string fixture_catalog() {
     return source_dir() + "/tests/data/catalog";
 }
 
-} // namespace bustest
+} // namespace testsupport

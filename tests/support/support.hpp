@@ -1,10 +1,10 @@
-// Small helpers shared by the bus tests and the bus benchmark: temporary directories and files.
+// Helpers shared by the tests and the benchmarks: temporary directories and files.
 #pragma once
 
 #include <filesystem>
 #include <string>
 
-namespace bustest {
+namespace testsupport {
 
 // A temporary directory (mode 0755, so that other uids can reach sockets in it), removed with
 // everything in it when the object goes.
@@ -26,4 +26,4 @@ std::string read_file(const std::filesystem::path &path); // empty when missing
 std::string source_dir();                                 // the repository
 std::string fixture_catalog();                            // tests/data/catalog
 
-} // namespace bustest
+} // namespace testsupport
