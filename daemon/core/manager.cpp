@@ -151,47 +151,138 @@ Result<Report> Manager::start() {
     note_vanished(*catalog, state, state_file_.path(), notices);
     catalog_ = std::move(*catalog);
     config_ = std::move(*config);
-    saved_ = state; // the file's content, so transact() does not rewrite it
-    auto report = transact({&catalog_, &config_, std::move(state), {}}, Mode::reload);
+    auto report = transact({&catalog_, &config_, std::move(state), {}});
     if (!report) return report;
     started_ = true;
     report->notices.insert(report->notices.begin(), notices.begin(), notices.end());
     return report;
 }
 
+namespace {
+
+template <typename Map>
+std::optional<typename Map::mapped_type> entry_of(const Map &map, const std::string &key) {
+    auto it = map.find(key);
+    if (it == map.end()) return std::nullopt;
+    return it->second;
+}
+
+template <typename Map>
+void set_entry(Map &map, const std::string &key,
+               std::optional<typename Map::mapped_type> value) {
+    if (value)
+        map.insert_or_assign(key, std::move(*value));
+    else
+        map.erase(key);
+}
+
+// One role through the three layers, as effective_roles() sees it.
+std::optional<EnabledRole> effective_role(const Config &config, const std::string &role,
+                                          const std::optional<SavedRole> &saved,
+                                          const std::optional<std::optional<Scope>> &runtime) {
+    if (runtime) {
+        if (!*runtime) return std::nullopt;
+        return EnabledRole{**runtime, RoleOrigin::runtime};
+    }
+    if (saved) {
+        if (!saved->enabled) return std::nullopt;
+        return EnabledRole{saved->scope, RoleOrigin::state};
+    }
+    if (auto it = config.roles.find(role); it != config.roles.end())
+        return EnabledRole{it->second, RoleOrigin::config};
+    return std::nullopt;
+}
+
+} // namespace
+
 Result<Report> Manager::enable(const std::string &role, const ScopeRequest &request, bool runtime) {
     if (auto s = check_role(role); !s) return s.error();
     auto scope = parse_scope(request);
     if (!scope) return scope.error();
-    Next next{&catalog_, &config_, saved_, runtime_};
+    RoleEdit edit{role, entry_of(saved_, role), entry_of(runtime_, role)};
     if (runtime) {
-        next.runtime[role] = *scope;
+        edit.runtime = std::optional<Scope>(*scope);
         // Runtime entries only hold what differs from config + state.
-        auto below = effective_roles(catalog_, config_, saved_, {});
-        if (auto it = below.find(role); it != below.end() && it->second.scope == *scope)
-            next.runtime.erase(role);
+        auto below = effective_role(config_, role, edit.saved, std::nullopt);
+        if (below && below->scope == *scope) edit.runtime.reset();
     } else {
-        next.runtime.erase(role);
-        next.saved[role] = {true, *scope};
+        edit.runtime.reset();
+        edit.saved = SavedRole{true, *scope};
         // State entries only hold what differs from the config.
         if (auto it = config_.roles.find(role); it != config_.roles.end() && it->second == *scope)
-            next.saved.erase(role);
+            edit.saved.reset();
     }
-    return transact(std::move(next), Mode::change);
+    return change(std::move(edit));
 }
 
 Result<Report> Manager::disable(const std::string &role, bool runtime) {
     if (auto s = check_role(role); !s) return s.error();
-    Next next{&catalog_, &config_, saved_, runtime_};
+    RoleEdit edit{role, entry_of(saved_, role), entry_of(runtime_, role)};
     if (runtime) {
-        next.runtime[role] = std::nullopt;
-        if (!effective_roles(catalog_, config_, saved_, {}).count(role)) next.runtime.erase(role);
+        edit.runtime = std::optional<Scope>();
+        if (!effective_role(config_, role, edit.saved, std::nullopt)) edit.runtime.reset();
     } else {
-        next.runtime.erase(role);
-        next.saved[role] = {false, {}};
-        if (!config_.roles.count(role)) next.saved.erase(role);
+        edit.runtime.reset();
+        edit.saved = SavedRole{false, {}};
+        if (!config_.roles.count(role)) edit.saved.reset();
     }
-    return transact(std::move(next), Mode::change);
+    return change(std::move(edit));
+}
+
+// One role's change: (prepare state file) -> apply that role's sets -> commit. Only this
+// role's entries are looked at, so a change costs the same however many roles are enabled
+// and however large their scopes are (but for writing the state file, which holds them all).
+Result<Report> Manager::change(RoleEdit edit) {
+    Report report;
+    const std::string &role = edit.role;
+    auto old_saved = entry_of(saved_, role);
+    if (edit.saved == old_saved && edit.runtime == entry_of(runtime_, role))
+        return report; // nothing to do: enabling an enabled role with the same scope
+    std::optional<EnabledRole> now = effective_role(config_, role, edit.saved, edit.runtime);
+    const EnabledRole *was = find(role);
+    bool kernel = (was != nullptr) != now.has_value() || (was && was->scope != now->scope);
+    std::optional<PendingWrite> pending;
+    if (edit.saved != old_saved) {
+        SavedState next = saved_;
+        set_entry(next, role, edit.saved);
+        auto p = state_file_.prepare(next);
+        if (!p) return p.error();
+        pending.emplace(std::move(*p));
+    }
+    std::vector<SetContent> previous; // the role's sets as they were in layout_
+    if (kernel) {
+        std::map<std::string, Scope> scope;
+        if (now) scope.emplace(role, now->scope);
+        previous = update_role_sets(layout_, catalog_, config_.ranges, scope, {role});
+        auto applied = backend_.apply_roles(layout_, {role});
+        if (!applied) {
+            put_back_sets(layout_, std::move(previous));
+            return applied.error();
+        }
+        report.applied = true;
+        report.apply = *applied;
+    }
+    if (pending) {
+        if (auto committed = pending->commit(); !committed) {
+            Error e = committed.error();
+            if (kernel) {
+                put_back_sets(layout_, std::move(previous));
+                auto undo = backend_.apply_roles(layout_, {role});
+                if (!undo)
+                    e.message +=
+                        "; putting the previous ruleset back failed too: " + undo.error().message;
+            }
+            return e;
+        }
+        report.saved = true;
+    }
+    report.names_changed = (was != nullptr) != now.has_value();
+    if (report.names_changed || (was && *was != *now))
+        report.changes.push_back({role, now.has_value()});
+    set_entry(saved_, role, std::move(edit.saved));
+    set_entry(runtime_, role, std::move(edit.runtime));
+    set_entry(enabled_, role, std::move(now));
+    return report;
 }
 
 Result<Report> Manager::reload() {
@@ -212,9 +303,7 @@ Result<Report> Manager::reload() {
                                    "' is dropped: the catalog no longer has that role",
                                name});
     }
-    // Mode::reload: next.saved is what the file holds; transact() does not write it.
-    auto report =
-        transact({&*catalog, &*config, std::move(*saved), std::move(runtime)}, Mode::reload);
+    auto report = transact({&*catalog, &*config, std::move(*saved), std::move(runtime)});
     if (!report) return report;
     catalog_ = std::move(*catalog);
     config_ = std::move(*config);
@@ -222,56 +311,23 @@ Result<Report> Manager::reload() {
     return report;
 }
 
-// Plan -> (prepare state file) -> apply -> commit. In reload mode the layout is always applied
-// and the state file is never written (next.saved is what the file holds).
-Result<Report> Manager::transact(Next next, Mode mode) {
+// Builds the whole layout of the three layers and applies it (always, so that a kernel that
+// drifted is put right). The state file is not written: next.saved is what the file holds.
+Result<Report> Manager::transact(Next next) {
     Report report;
-    if (mode == Mode::change && next.saved == saved_ && next.runtime == runtime_)
-        return report; // nothing to do: enabling an enabled role with the same scope
     EnabledRoles roles = effective_roles(*next.catalog, *next.config, next.saved, next.runtime);
-    bool kernel = mode == Mode::reload || scopes_of(roles) != scopes_of(enabled_);
-    Layout layout;
-    if (kernel)
-        layout =
-            build_layout(*next.catalog, next.config->policy, next.config->ranges, scopes_of(roles));
-    std::optional<PendingWrite> pending;
-    if (mode == Mode::change && next.saved != saved_) {
-        auto p = state_file_.prepare(next.saved);
-        if (!p) return p.error();
-        pending.emplace(std::move(*p));
-    }
-    // A change touches only the sets of the roles it changes; a reload compares everything.
-    std::vector<std::string> touched;
-    if (kernel && mode == Mode::change)
-        for (const RoleChange &c : changes_between(enabled_, roles)) touched.push_back(c.role);
-    auto apply = [&](const Layout &l) {
-        return mode == Mode::change ? backend_.apply_roles(l, touched) : backend_.apply(l);
-    };
-    if (kernel) {
-        auto applied = apply(layout);
-        if (!applied) return applied.error();
-        report.applied = true;
-        report.apply = *applied;
-    }
-    if (pending) {
-        if (auto committed = pending->commit(); !committed) {
-            Error e = committed.error();
-            if (kernel) {
-                auto undo = apply(layout_);
-                if (!undo)
-                    e.message +=
-                        "; putting the previous ruleset back failed too: " + undo.error().message;
-            }
-            return e;
-        }
-        report.saved = true;
-    }
+    Layout layout =
+        build_layout(*next.catalog, next.config->policy, next.config->ranges, scopes_of(roles));
+    auto applied = backend_.apply(layout);
+    if (!applied) return applied.error();
+    report.applied = true;
+    report.apply = *applied;
     report.changes = changes_between(enabled_, roles);
     report.names_changed = !same_names(enabled_, roles);
     saved_ = std::move(next.saved);
     runtime_ = std::move(next.runtime);
     enabled_ = std::move(roles);
-    if (kernel) layout_ = std::move(layout);
+    layout_ = std::move(layout);
     return report;
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <tuple>
+#include <utility>
 
 namespace rolewall {
 
@@ -236,6 +237,26 @@ void fill_scope(const std::string &role, const Scope &scope, RoleSets &sets) {
     std::sort(sets.ifs.elements.begin(), sets.ifs.elements.end(), by_key);
 }
 
+// The seven sets of one role, filled when it is enabled.
+std::vector<SetContent> role_sets(const Catalog &catalog, const RangeValues &ranges,
+                                  const std::map<std::string, Scope> &enabled,
+                                  const std::string &id) {
+    RoleSets sets = empty_role_sets(id);
+    if (auto it = enabled.find(id); it != enabled.end()) {
+        fill_ports(catalog, id, ranges, sets);
+        fill_scope(id, it->second, sets);
+    }
+    std::vector<SetContent> out;
+    for (SetContent *s :
+         {&sets.tcp, &sets.udp, &sets.proto, &sets.ifs, &sets.anyif, &sets.v4, &sets.v6})
+        out.push_back(std::move(*s));
+    return out;
+}
+
+SetContent *find_set(Layout &layout, const std::string &name) {
+    return const_cast<SetContent *>(std::as_const(layout).set(name));
+}
+
 } // namespace
 
 Layout build_layout(const Catalog &catalog, Policy policy, const RangeValues &ranges,
@@ -244,18 +265,33 @@ Layout build_layout(const Catalog &catalog, Policy policy, const RangeValues &ra
     layout.policy = policy;
     for (const auto &[id, role] : catalog.roles()) {
         layout.roles.push_back({id, role.title});
-        RoleSets sets = empty_role_sets(id);
-        if (auto it = enabled.find(id); it != enabled.end()) {
-            fill_ports(catalog, id, ranges, sets);
-            fill_scope(id, it->second, sets);
-        }
-        for (SetContent *s : {&sets.tcp, &sets.udp, &sets.proto, &sets.ifs, &sets.anyif,
-                              &sets.v4, &sets.v6})
-            layout.sets.push_back(std::move(*s));
+        for (SetContent &s : role_sets(catalog, ranges, enabled, id))
+            layout.sets.push_back(std::move(s));
     }
     std::sort(layout.sets.begin(), layout.sets.end(),
               [](const SetContent &a, const SetContent &b) { return a.spec.name < b.spec.name; });
     return layout;
+}
+
+std::vector<SetContent> update_role_sets(Layout &layout, const Catalog &catalog,
+                                         const RangeValues &ranges,
+                                         const std::map<std::string, Scope> &enabled,
+                                         const std::vector<std::string> &roles) {
+    std::vector<SetContent> before;
+    for (const std::string &id : roles) {
+        for (SetContent &s : role_sets(catalog, ranges, enabled, id)) {
+            SetContent *have = find_set(layout, s.spec.name);
+            if (!have) continue; // not a role of this layout's catalog
+            before.push_back(std::move(*have));
+            *have = std::move(s);
+        }
+    }
+    return before;
+}
+
+void put_back_sets(Layout &layout, std::vector<SetContent> sets) {
+    for (SetContent &s : sets)
+        if (SetContent *have = find_set(layout, s.spec.name)) *have = std::move(s);
 }
 
 const SetContent *Layout::set(const std::string &name) const {

@@ -9,9 +9,11 @@
 // tells what happens to it at restart: "runtime" is forgotten, "state" comes back from the
 // state file, "config" from the config.
 //
-// Every change is one transaction: validate, compute the new layout, write the new state file
-// to a temporary name, apply to the kernel, and only then rename the state file into place
-// and update memory. A failure at any step leaves memory, file and kernel as they were.
+// Every change is one transaction: validate, rebuild the changed role's sets (nothing else: a
+// change costs the same however many roles are enabled and however large their scopes), write
+// the new state file to a temporary name, apply to the kernel, and only then rename the state
+// file into place and update memory. A failure at any step leaves memory, file and kernel as
+// they were. Start and reload build and apply the whole layout.
 //
 // A Manager is not thread-safe: the daemon calls it from its one event-loop thread, which
 // also serializes changes.
@@ -113,14 +115,22 @@ class Manager {
   private:
     using Runtime = std::map<std::string, std::optional<Scope>>; // nullopt: disabled
 
+    // The three layers to put in force as a whole (start, reload).
     struct Next {
         const Catalog *catalog;
         const Config *config;
         SavedState saved;
         Runtime runtime;
     };
-    enum class Mode { change, reload };
-    Result<Report> transact(Next next, Mode mode);
+    Result<Report> transact(Next next);
+    // One role's entries in the saved state and the runtime layer after a change; nullopt:
+    // no entry. (A runtime entry of nullopt means "disabled at runtime".)
+    struct RoleEdit {
+        std::string role;
+        std::optional<SavedRole> saved;
+        std::optional<std::optional<Scope>> runtime;
+    };
+    Result<Report> change(RoleEdit edit);
     Status check_role(const std::string &role) const;
 
     Backend &backend_;

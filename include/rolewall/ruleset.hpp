@@ -63,6 +63,7 @@ struct SetSpec {
 struct SetContent {
     SetSpec spec;
     std::vector<Element> elements; // sorted by lo, non-overlapping
+    bool operator==(const SetContent &) const = default;
 };
 
 // A role's chain is "role-<id>": a role id may be an nft keyword ("ipsec"), which nft's
@@ -92,6 +93,16 @@ struct Layout {
 // "runtime"); it is not part of the layout.
 Layout build_layout(const Catalog &catalog, Policy policy, const RangeValues &ranges,
                     const std::map<std::string, Scope> &enabled);
+
+// Makes the sets of `roles` in `layout` what build_layout() would make them for `enabled`, at
+// the cost of those roles only: the other sets are not looked at. `layout` must come from
+// build_layout() with the same catalog and ranges. Returns the sets as they were, for
+// put_back_sets().
+std::vector<SetContent> update_role_sets(Layout &layout, const Catalog &catalog,
+                                         const RangeValues &ranges,
+                                         const std::map<std::string, Scope> &enabled,
+                                         const std::vector<std::string> &roles);
+void put_back_sets(Layout &layout, std::vector<SetContent> sets);
 
 // Element codecs.
 Element port_element(PortRange r, std::string comment);

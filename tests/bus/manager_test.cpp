@@ -505,3 +505,30 @@ TEST_CASE("A state file is replaced without leaving temporary files behind") {
           (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
            fs::perms::others_read));
 }
+
+TEST_CASE("After any sequence of changes the layout is the one built from the enabled roles") {
+    Fixture f("[roles.remote]\n[roles.dc]\ninterfaces = [\"lan0\"]\n");
+    Manager m = f.started();
+    auto check = [&] {
+        std::map<std::string, Scope> scopes;
+        for (const auto &[name, r] : m.enabled()) scopes.emplace(name, r.scope);
+        Layout want = build_layout(m.catalog(), m.config().policy, m.config().ranges, scopes);
+        CHECK(m.layout().sets == want.sets);
+        CHECK(f.backend.applied.back().sets == want.sets);
+    };
+    REQUIRE(m.enable("vpn", scope({}, {"192.0.2.0/24", "2001:db8::/32"}), true).ok());
+    check();
+    REQUIRE(m.disable("dc", false).ok());
+    check();
+    REQUIRE(m.enable("dc", scope({"lan1"}), true).ok());
+    check();
+    REQUIRE(m.enable("remote", scope({"wan0"}), false).ok());
+    check();
+    REQUIRE(m.disable("vpn", true).ok());
+    check();
+    f.backend.fail_next = true;
+    CHECK_FALSE(m.enable("vpn", scope({}), false).ok());
+    check(); // the refused change's sets were put back
+    REQUIRE(m.reload().ok());
+    check();
+}

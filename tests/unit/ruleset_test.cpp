@@ -155,3 +155,18 @@ TEST_CASE("The rendered ruleset matches the golden file") {
     Layout l = build_layout(fixture(), cfg->policy, cfg->ranges, cfg->roles);
     CHECK(render_nft(l) == test::read_file(test::source_dir() + "/tests/data/golden/scoped.nft"));
 }
+
+TEST_CASE("Rebuilding one role's sets gives what building the whole layout gives, and undoes") {
+    std::map<std::string, Scope> before{{"dc", scope({"lan0"}, {})}, {"remote", {}}};
+    std::map<std::string, Scope> after{{"dc", scope({}, {"192.0.2.0/24"})}, {"vpn", {}}};
+    Layout l = layout(before);
+    const Layout original = l;
+    // remote's sets are left as they were: only the roles named are looked at.
+    auto previous = update_role_sets(l, fixture(), default_range_values(), after, {"dc", "vpn"});
+    Layout want = layout({{"dc", after["dc"]}, {"remote", {}}, {"vpn", {}}});
+    CHECK(l.sets == want.sets);
+    CHECK(l.fingerprint() == original.fingerprint());
+    CHECK(previous.size() == 14);
+    put_back_sets(l, std::move(previous));
+    CHECK(l.sets == original.sets);
+}
