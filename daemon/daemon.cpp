@@ -99,9 +99,8 @@ bool Daemon::start() {
         log::info("role '" + name + "' enabled (" + scope_text(r.scope) + "; origin " +
                       origin_name(r.origin) + ")",
                   {{"ROLE", name}, {"ORIGIN", origin_name(r.origin)}});
-    log::notice("ruleset applied with " + std::to_string(manager_.enabled().size()) +
-                " roles enabled (" + apply_text(report->apply) + ") in " +
-                std::to_string(took.count()) + " ms");
+    log::notice("ruleset applied with " + enabled_text() + " (" + apply_text(report->apply) +
+                ") in " + std::to_string(took.count()) + " ms");
     return true;
 }
 
@@ -121,10 +120,14 @@ bool Daemon::setup_signals() {
     return signal_fd_ >= 0;
 }
 
-void Daemon::report_status() {
+// "1 role enabled", "3 roles enabled".
+std::string Daemon::enabled_text() const {
     std::size_t n = manager_.enabled().size();
-    std::string roles = std::to_string(n) + (n == 1 ? " role" : " roles") + " enabled";
-    notify("STATUS=" + roles +
+    return std::to_string(n) + (n == 1 ? " role" : " roles") + " enabled";
+}
+
+void Daemon::report_status() {
+    notify("STATUS=" + enabled_text() +
            (bus_ ? "; serving " + std::string(bus::service_name) : "; waiting for the system bus"));
 }
 
@@ -227,8 +230,7 @@ Result<Report> Daemon::reload(const std::string &who) {
                    {{"ROLE", e.role}, {"SERVICE", e.service}});
     } else {
         changed(*report, "reload", who);
-        log::notice("reloaded: " + std::to_string(manager_.enabled().size()) + " roles enabled (" +
-                    apply_text(report->apply) + ")");
+        log::notice("reloaded: " + enabled_text() + " (" + apply_text(report->apply) + ")");
     }
     notify("READY=1");
     report_status();

@@ -44,6 +44,7 @@ class Daemon {
     void changed(const Report &report, const std::string &what, const std::string &who);
     void log_notices(const Report &report);
     void report_status();
+    std::string enabled_text() const;
     int poll_timeout() const;
 
     Manager manager_;
