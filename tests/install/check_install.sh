@@ -275,35 +275,12 @@ check_bus_policy() {
     { [[ -x $py ]] && "$py" -c 'import dbus' 2>/dev/null; } || skip "python3-dbus is not installed"
     [[ $(id -u) -eq 0 ]] || skip "needs root, to call the bus as root and as nobody"
     local dir=$WORK_DIR/bus
-    rm -rf "$dir" && mkdir -p "$dir/system.d"
-    cp "$SOURCE_DIR/etc/dbus-1/system.d/org.rolewall1.conf" "$dir/system.d/"
-    # The defaults of the system bus (/usr/share/dbus-1/system.conf), on an abstract socket
-    # so that nobody can reach it whatever the permissions of the build tree.
-    cat >"$dir/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:abstract=rolewall-test-$$</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <deny own="*"/>
-    <deny send_type="method_call"/>
-    <allow send_type="signal"/>
-    <allow send_requested_reply="true" send_type="method_return"/>
-    <allow send_requested_reply="true" send_type="error"/>
-    <allow receive_type="method_call"/>
-    <allow receive_type="method_return"/>
-    <allow receive_type="error"/>
-    <allow receive_type="signal"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
-    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
-  </policy>
-  <includedir>$dir/system.d</includedir>
-</busconfig>
-EOF
+    rm -rf "$dir" && mkdir -p "$dir"
+    # The defaults of the system bus, on an abstract socket so that nobody can reach it
+    # whatever the permissions of the build tree.
+    sed -e "s|@LISTEN@|unix:abstract=rolewall-test-$$|" \
+        -e "s|@POLICY@|$SOURCE_DIR/etc/dbus-1/system.d/org.rolewall1.conf|" \
+        "$SOURCE_DIR/tests/data/system-bus.conf.in" >"$dir/bus.conf"
     coproc BUS { exec dbus-daemon --config-file="$dir/bus.conf" --nofork --nopidfile --nosyslog --print-address=1 2>"$dir/daemon.log"; }
     local pid=$BUS_PID address=""
     read -r -t 10 address <&"${BUS[0]}"
