@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
 #include <sched.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,11 +28,25 @@ bool fail(std::string *why, const std::string &what) {
     return false;
 }
 
+// The network namespace this process started in, recorded before it leaves it.
+ino_t initial_netns = 0;
+
+ino_t current_netns() {
+    struct stat st {};
+    return stat("/proc/self/ns/net", &st) == 0 ? st.st_ino : 0;
+}
+
 } // namespace
+
+bool in_private_netns() {
+    ino_t now = current_netns();
+    return initial_netns != 0 && now != 0 && now != initial_netns;
+}
 
 bool enter_user_netns(std::string *why) {
     uid_t uid = geteuid();
     gid_t gid = getegid();
+    initial_netns = current_netns();
     if (unshare(CLONE_NEWUSER | CLONE_NEWNET) != 0) return fail(why, "unshare(user, net)");
     // As `unshare -rn`: map ourselves to root inside the new user namespace.
     if (!write_file("/proc/self/setgroups", "deny"))
@@ -46,6 +63,7 @@ bool enter_root_netns(std::string *why) {
         if (why) *why = "needs real root";
         return false;
     }
+    initial_netns = current_netns();
     if (unshare(CLONE_NEWNET) != 0) return fail(why, "unshare(net)");
     return true;
 }
@@ -94,13 +112,26 @@ Run run(const std::vector<std::string> &argv, const std::string &input) {
     return r;
 }
 
+namespace {
+
+// nft only ever runs on the test's own ruleset, never on the machine's.
+void require_private_netns() {
+    if (in_private_netns()) return;
+    std::fprintf(stderr, "testns: refusing to run nft outside a private network namespace\n");
+    std::abort();
+}
+
+} // namespace
+
 Run nft(const std::vector<std::string> &args) {
+    require_private_netns();
     std::vector<std::string> argv{"nft"};
     argv.insert(argv.end(), args.begin(), args.end());
     return run(argv);
 }
 
 Run nft_script(const std::string &script) {
+    require_private_netns();
     return run({"nft", "-f", "-"}, script);
 }
 

@@ -20,6 +20,9 @@ bool enter_user_netns(std::string *why);
 // As real root: a fresh network namespace only, keeping CAP_NET_ADMIN in the initial user
 // namespace (SO_SNDBUFFORCE works there). False when not root or unshare fails.
 bool enter_root_netns(std::string *why);
+// True once enter_user_netns() or enter_root_netns() has moved this process out of the
+// network namespace it started in: what a test checks before anything ruleset-wide.
+bool in_private_netns();
 // True when argv asks Catch only to list tests (catch_discover_tests at build time): no
 // namespace is needed then.
 bool listing_only(int argc, char **argv);
