@@ -46,6 +46,13 @@ std::string Cidr::str() const {
     return std::string(buf) + "/" + std::to_string(prefix);
 }
 
+void Scope::normalize() {
+    std::sort(interfaces.begin(), interfaces.end());
+    interfaces.erase(std::unique(interfaces.begin(), interfaces.end()), interfaces.end());
+    std::sort(sources.begin(), sources.end());
+    sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
+}
+
 bool valid_interface_name(const std::string &name, std::string *why) {
     auto fail = [&](std::string w) {
         if (why) *why = std::move(w);
@@ -94,7 +101,7 @@ Scope load_scope(TableReader &r) {
             std::string why;
             if (!valid_interface_name(i, &why))
                 r.error("interfaces", why);
-            else if (std::find(s.interfaces.begin(), s.interfaces.end(), i) == s.interfaces.end())
+            else
                 s.interfaces.push_back(i);
         }
         if (ifs->empty()) r.error("interfaces", "an empty list would match nothing; leave the "
@@ -105,15 +112,14 @@ Scope load_scope(TableReader &r) {
             auto c = Cidr::parse(t);
             if (!c)
                 r.error("sources", c.error().message);
-            else if (std::find(s.sources.begin(), s.sources.end(), *c) == s.sources.end())
+            else
                 s.sources.push_back(*c);
         }
         if (srcs->empty()) r.error("sources", "an empty list would match nothing; leave the "
                                               "field out to allow any source");
     }
     r.finish();
-    std::sort(s.interfaces.begin(), s.interfaces.end());
-    std::sort(s.sources.begin(), s.sources.end());
+    s.normalize();
     return s;
 }
 

@@ -32,12 +32,7 @@ Result<Scope> parse_scope(const ScopeRequest &request) {
         if (!c) return make_error(Errc::invalid_argument, "bad source: " + c.error().message);
         scope.sources.push_back(*c);
     }
-    auto &ifs = scope.interfaces;
-    std::sort(ifs.begin(), ifs.end());
-    ifs.erase(std::unique(ifs.begin(), ifs.end()), ifs.end());
-    auto &srcs = scope.sources;
-    std::sort(srcs.begin(), srcs.end());
-    srcs.erase(std::unique(srcs.begin(), srcs.end()), srcs.end());
+    scope.normalize();
     return scope;
 }
 

@@ -73,12 +73,7 @@ SavedRole read_role(TableReader &r) {
     if (!role.enabled && (r.node("interfaces") || r.node("sources")))
         r.error_here("a disabled role has no interfaces or sources");
     r.finish();
-    auto &ifs = role.scope.interfaces;
-    auto &srcs = role.scope.sources;
-    std::sort(ifs.begin(), ifs.end());
-    ifs.erase(std::unique(ifs.begin(), ifs.end()), ifs.end());
-    std::sort(srcs.begin(), srcs.end());
-    srcs.erase(std::unique(srcs.begin(), srcs.end()), srcs.end());
+    role.scope.normalize();
     return role;
 }
 

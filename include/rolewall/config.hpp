@@ -35,6 +35,8 @@ struct Scope {
     std::vector<std::string> interfaces; // empty: any interface
     std::vector<Cidr> sources;           // empty: any source
     bool operator==(const Scope &) const = default;
+    // Sorts both lists and drops duplicates: the one form scopes are compared and kept in.
+    void normalize();
 };
 
 struct Config {
