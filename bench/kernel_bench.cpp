@@ -101,7 +101,8 @@ struct Row {
     double ours = 0, theirs = 0;
 };
 
-// The first `count` catalog roles in id order, enabled and unscoped, but for `off`; plus the roles of `scopes`, enabled with those scopes.
+// The first `count` catalog roles in id order, enabled and unscoped, but for `off`; plus the roles
+// of `scopes`, enabled with those scopes.
 Layout catalog_layout(const Catalog &cat, std::size_t count, const std::string &off,
                       const std::map<std::string, Scope> &scopes = {}) {
     std::map<std::string, Scope> enabled = scopes;

@@ -25,7 +25,8 @@ bool in_build_tree() {
 
 std::string join(const std::vector<std::string> &v, const char *sep = ", ") {
     std::string out;
-    for (const auto &s : v) out += (out.empty() ? "" : sep) + s;
+    for (const auto &s : v)
+        out += (out.empty() ? "" : sep) + s;
     return out;
 }
 
@@ -36,7 +37,9 @@ RangeValues ranges_for(const Options &o, const Catalog &catalog) {
     return cfg ? cfg->ranges : default_range_values();
 }
 
-void print(const std::string &s) { std::fwrite(s.data(), 1, s.size(), stdout); }
+void print(const std::string &s) {
+    std::fwrite(s.data(), 1, s.size(), stdout);
+}
 
 } // namespace
 
@@ -59,8 +62,10 @@ std::string config_path(const Options &o) {
 int report(const Error &e) {
     std::fprintf(stderr, "rolewallctl: %s\n", e.describe().c_str());
     switch (e.code) {
-    case Errc::access_denied: return exit_denied;
-    default: return exit_failed;
+    case Errc::access_denied:
+        return exit_denied;
+    default:
+        return exit_failed;
     }
 }
 
@@ -80,7 +85,8 @@ int verb_list(const Options &o) {
         return exit_ok;
     }
     TextTable t({"ROLE", "TITLE"});
-    for (const auto &[id, r] : catalog->roles()) t.row({id, r.title});
+    for (const auto &[id, r] : catalog->roles())
+        t.row({id, r.title});
     print(t.str());
     return exit_ok;
 }
@@ -149,9 +155,12 @@ int verb_which(const Options &o) {
     std::optional<L4> l4;
     if (slash != std::string::npos) {
         std::string p = arg.substr(slash + 1);
-        if (p == "tcp") l4 = L4::tcp;
-        else if (p == "udp") l4 = L4::udp;
-        else throw UsageError{"'" + p + "' is not tcp or udp"};
+        if (p == "tcp")
+            l4 = L4::tcp;
+        else if (p == "udp")
+            l4 = L4::udp;
+        else
+            throw UsageError{"'" + p + "' is not tcp or udp"};
     }
     std::string why;
     auto port = parse_port_range(arg.substr(0, slash), &why);
@@ -198,8 +207,11 @@ int verb_services(const Options &o) {
     TextTable t({"SERVICE", "TITLE", "PORTS"});
     for (const auto &[id, s] : catalog->services()) {
         std::vector<std::string> ports;
-        j.begin_object().field("name", id).field("title", s.title)
-            .field("windows_service", s.windows_service).field("sources", s.sources);
+        j.begin_object()
+            .field("name", id)
+            .field("title", s.title)
+            .field("windows_service", s.windows_service)
+            .field("sources", s.sources);
         j.key("entries").begin_array();
         for (const auto &e : s.entries) {
             ports.push_back(entry_str(e, ranges));
@@ -209,7 +221,8 @@ int verb_services(const Options &o) {
                     .field("number", int(e.ip_protocol));
             } else {
                 PortRange r = resolve_ports(e, ranges);
-                j.field("protocol", l4_name(e.l4)).field("first", int(r.first))
+                j.field("protocol", l4_name(e.l4))
+                    .field("first", int(r.first))
                     .field("last", int(r.last));
                 if (!e.range.empty()) j.field("range", e.range);
             }

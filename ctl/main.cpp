@@ -24,17 +24,22 @@ const Verb verbs[] = {
     {"show", 1, 1, verb_show, "show ROLE                a role's services and ports"},
     {"which", 1, 1, verb_which, "which PORT[/tcp|/udp]    services and roles using a port"},
     {"services", 0, 0, verb_services, "services                 services of the catalog"},
-    {"render", 0, 0, verb_render, "render                   the ruleset for the config, as nft -f text"},
-    {"check", 0, 0, verb_check, "check                    validate config and catalog (and the kernel batch)"},
-    {"status", 0, 0, verb_status, "status                   enabled roles with their scope and origin (daemon)"},
+    {"render", 0, 0, verb_render,
+     "render                   the ruleset for the config, as nft -f text"},
+    {"check", 0, 0, verb_check,
+     "check                    validate config and catalog (and the kernel batch)"},
+    {"status", 0, 0, verb_status,
+     "status                   enabled roles with their scope and origin (daemon)"},
     {"enable", 1, 1, verb_enable, "enable ROLE [--interface IF]... [--source CIDR]... [--runtime]"},
     {"disable", 1, 1, verb_disable, "disable ROLE [--runtime]"},
-    {"reload", 0, 0, verb_reload, "reload                   make the daemon re-read config, catalog and state"},
+    {"reload", 0, 0, verb_reload,
+     "reload                   make the daemon re-read config, catalog and state"},
 };
 
 void help() {
     std::printf("Usage: rolewallctl [OPTIONS] VERB [ARGS]\n\nVerbs:\n");
-    for (const auto &v : verbs) std::printf("  %s\n", v.usage);
+    for (const auto &v : verbs)
+        std::printf("  %s\n", v.usage);
     std::printf("\nOptions:\n"
                 "  --catalog DIR        shipped catalog (default: %s)\n"
                 "  --local-catalog DIR  local roles and services (default: %s)\n"
@@ -52,8 +57,16 @@ void help() {
                 rolewall::paths::config_file);
 }
 
-enum { opt_catalog = 256, opt_local, opt_config, opt_json, opt_interface, opt_source,
-       opt_runtime, opt_version };
+enum {
+    opt_catalog = 256,
+    opt_local,
+    opt_config,
+    opt_json,
+    opt_interface,
+    opt_source,
+    opt_runtime,
+    opt_version
+};
 
 Options parse(int argc, char **argv) {
     static const option longopts[] = {
@@ -77,17 +90,37 @@ Options parse(int argc, char **argv) {
             continue;
         }
         switch (c) {
-        case opt_catalog: o.catalog = optarg; break;
-        case opt_local: o.local_catalog = optarg; break;
-        case opt_config: o.config = optarg; break;
-        case opt_json: o.json = true; break;
-        case opt_interface: o.interfaces.emplace_back(optarg); break;
-        case opt_source: o.sources.emplace_back(optarg); break;
-        case opt_runtime: o.runtime = true; break;
-        case 'h': help(); std::exit(exit_ok);
-        case opt_version: std::printf("rolewallctl %s\n", rolewall::paths::version); std::exit(exit_ok);
-        case ':': throw UsageError{"option '" + std::string(argv[optind - 1]) + "' needs a value"};
-        default: throw UsageError{"unknown option '" + std::string(argv[optind - 1]) + "'"};
+        case opt_catalog:
+            o.catalog = optarg;
+            break;
+        case opt_local:
+            o.local_catalog = optarg;
+            break;
+        case opt_config:
+            o.config = optarg;
+            break;
+        case opt_json:
+            o.json = true;
+            break;
+        case opt_interface:
+            o.interfaces.emplace_back(optarg);
+            break;
+        case opt_source:
+            o.sources.emplace_back(optarg);
+            break;
+        case opt_runtime:
+            o.runtime = true;
+            break;
+        case 'h':
+            help();
+            std::exit(exit_ok);
+        case opt_version:
+            std::printf("rolewallctl %s\n", rolewall::paths::version);
+            std::exit(exit_ok);
+        case ':':
+            throw UsageError{"option '" + std::string(argv[optind - 1]) + "' needs a value"};
+        default:
+            throw UsageError{"unknown option '" + std::string(argv[optind - 1]) + "'"};
         }
     }
     return o;

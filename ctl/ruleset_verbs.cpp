@@ -38,15 +38,18 @@ bool has_net_admin() {
 int verb_render(const Options &o) {
     auto all = load_all(o);
     if (!all) return report(all.error());
-    Layout layout = build_layout(all->catalog, all->config.policy, all->config.ranges,
-                                 all->config.roles);
-    std::string text = "#!/usr/sbin/nft -f\n"
-                       "# The ruleset rolewalld makes from " + all->config.path + ".\n"
-                       "# Loading it with nft -f replaces table inet rolewall in one transaction\n"
-                       "# (while rolewalld runs, the table is owned by it and nft cannot change it).\n"
-                       "table inet rolewall\n"
-                       "delete table inet rolewall\n" +
-                       render_nft(layout);
+    Layout layout =
+        build_layout(all->catalog, all->config.policy, all->config.ranges, all->config.roles);
+    std::string text =
+        "#!/usr/sbin/nft -f\n"
+        "# The ruleset rolewalld makes from " +
+        all->config.path +
+        ".\n"
+        "# Loading it with nft -f replaces table inet rolewall in one transaction\n"
+        "# (while rolewalld runs, the table is owned by it and nft cannot change it).\n"
+        "table inet rolewall\n"
+        "delete table inet rolewall\n" +
+        render_nft(layout);
     std::fwrite(text.data(), 1, text.size(), stdout);
     return exit_ok;
 }
@@ -57,10 +60,10 @@ int verb_check(const Options &o) {
     auto all = load_all(o);
     if (!all) return report(all.error());
     std::size_t n = all->config.roles.size();
-    std::printf("%s: config and catalog are valid (%zu role%s enabled)\n",
-                all->config.path.c_str(), n, n == 1 ? "" : "s");
-    Layout layout = build_layout(all->catalog, all->config.policy, all->config.ranges,
-                                 all->config.roles);
+    std::printf("%s: config and catalog are valid (%zu role%s enabled)\n", all->config.path.c_str(),
+                n, n == 1 ? "" : "s");
+    Layout layout =
+        build_layout(all->catalog, all->config.policy, all->config.ranges, all->config.roles);
     if (!has_net_admin()) {
         std::printf("kernel check skipped: it needs CAP_NET_ADMIN (run as root)\n");
         return exit_ok;

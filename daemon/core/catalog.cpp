@@ -8,7 +8,7 @@ namespace rolewall {
 const std::vector<IpProtocolName> &known_ip_protocols() {
     // IANA protocol numbers for the bare IP protocols a catalog entry may name.
     static const std::vector<IpProtocolName> list = {
-        {"igmp", 2}, {"gre", 47}, {"esp", 50}, {"ah", 51}, {"rsvp", 46},
+        {"igmp", 2},  {"gre", 47},  {"esp", 50},   {"ah", 51},    {"rsvp", 46},
         {"ospf", 89}, {"pim", 103}, {"vrrp", 112}, {"l2tp", 115},
     };
     return list;
@@ -26,7 +26,9 @@ std::string ip_protocol_name(std::uint8_t number) {
     return std::to_string(number);
 }
 
-const char *l4_name(L4 l4) { return l4 == L4::tcp ? "tcp" : "udp"; }
+const char *l4_name(L4 l4) {
+    return l4 == L4::tcp ? "tcp" : "udp";
+}
 
 std::string port_range_str(PortRange r) {
     if (r.first == r.last) return std::to_string(r.first);
@@ -35,10 +37,12 @@ std::string port_range_str(PortRange r) {
 
 const std::vector<NamedRange> &named_ranges() {
     static const std::vector<NamedRange> list = {
-        {"rpc_dynamic_ports", {49152, 65535},
+        {"rpc_dynamic_ports",
+         {49152, 65535},
          "ports RPC and DCOM hand out dynamically (Windows Server 2008 and later, Samba; "
          "older Windows used 1025-5000)"},
-        {"ftp_passive_ports", {50000, 50999},
+        {"ftp_passive_ports",
+         {50000, 50999},
          "ports an FTP server offers for passive-mode data connections; set the FTP daemon "
          "to the same range"},
     };
@@ -47,7 +51,8 @@ const std::vector<NamedRange> &named_ranges() {
 
 RangeValues default_range_values() {
     RangeValues v;
-    for (const auto &r : named_ranges()) v[r.key] = r.default_range;
+    for (const auto &r : named_ranges())
+        v[r.key] = r.default_range;
     return v;
 }
 

@@ -26,7 +26,9 @@ bool valid_id(const std::string &id) {
 }
 
 // Chains rolewall creates itself; a role of that name would collide with them.
-bool reserved_role_id(const std::string &id) { return id == "input" || id == "roles"; }
+bool reserved_role_id(const std::string &id) {
+    return id == "input" || id == "roles";
+}
 
 std::vector<fs::path> toml_files(const fs::path &dir) {
     std::vector<fs::path> out;
@@ -92,13 +94,14 @@ class CatalogLoader {
 bool CatalogLoader::check_id(TableReader &r, const std::string &id, const fs::path &file,
                              bool role) {
     if (!valid_id(id)) {
-        r.error("id", "'" + id + "' is not a valid id (lower-case letters, digits and '-', "
-                      "starting with a letter, at most 40 characters)");
+        r.error("id", "'" + id +
+                          "' is not a valid id (lower-case letters, digits and '-', "
+                          "starting with a letter, at most 40 characters)");
         return false;
     }
     if (file.stem() != id) {
-        r.error("id", "'" + id + "' does not match the file name '" +
-                          file.filename().string() + "'");
+        r.error("id",
+                "'" + id + "' does not match the file name '" + file.filename().string() + "'");
         return false;
     }
     if (role && reserved_role_id(id)) {
@@ -125,9 +128,8 @@ void CatalogLoader::place(std::map<std::string, T> &into, T obj, bool override_f
         it->second = std::move(obj);
         return;
     }
-    std::string why = obj.local && !it->second.local
-                          ? " (set override = true to replace the shipped one)"
-                          : "";
+    std::string why =
+        obj.local && !it->second.local ? " (set override = true to replace the shipped one)" : "";
     diags_.add(o.file, o.line, o.column,
                std::string("duplicate ") + kind + " id '" + obj.id + "': already defined in " +
                    it->second.origin.file + why);
@@ -145,7 +147,8 @@ bool CatalogLoader::load_port(TableReader &r, Entry &e) {
                                  [&](const NamedRange &n) { return *range == n.key; });
         if (!known) {
             std::string names;
-            for (const auto &n : named_ranges()) names += std::string(names.empty() ? "" : ", ") + n.key;
+            for (const auto &n : named_ranges())
+                names += std::string(names.empty() ? "" : ", ") + n.key;
             r.error("range", "unknown named range '" + *range + "' (known: " + names + ")");
             return false;
         }
@@ -204,9 +207,10 @@ std::optional<Entry> CatalogLoader::load_entry(const toml::table &t, const std::
                         "bare IP protocol '" + *proto + "' has no ports");
         } else {
             std::string names = "tcp, udp";
-            for (const auto &p : known_ip_protocols()) names += std::string(", ") + p.name;
-            r.error("protocol", "unknown protocol '" + *proto + "' (expected one of " + names +
-                                    ")");
+            for (const auto &p : known_ip_protocols())
+                names += std::string(", ") + p.name;
+            r.error("protocol",
+                    "unknown protocol '" + *proto + "' (expected one of " + names + ")");
         }
     }
     r.finish();
@@ -217,9 +221,12 @@ std::optional<Entry> CatalogLoader::load_entry(const toml::table &t, const std::
 static bool same_entry(const Entry &a, const Entry &b) {
     if (a.kind != b.kind) return false;
     switch (a.kind) {
-    case Entry::Kind::port: return a.l4 == b.l4 && a.ports == b.ports;
-    case Entry::Kind::named_range: return a.l4 == b.l4 && a.range == b.range;
-    case Entry::Kind::ip_protocol: return a.ip_protocol == b.ip_protocol;
+    case Entry::Kind::port:
+        return a.l4 == b.l4 && a.ports == b.ports;
+    case Entry::Kind::named_range:
+        return a.l4 == b.l4 && a.range == b.range;
+    case Entry::Kind::ip_protocol:
+        return a.ip_protocol == b.ip_protocol;
     }
     return false;
 }
@@ -299,8 +306,10 @@ void CatalogLoader::load_dir(const fs::path &dir, bool local) {
     }
     if (!local && !fs::is_directory(dir / "services", ec))
         diags_.add((dir / "services").string(), "catalog directory has no services/");
-    for (const auto &f : toml_files(dir / "services")) load_service(f, local);
-    for (const auto &f : toml_files(dir / "roles")) load_role(f, local);
+    for (const auto &f : toml_files(dir / "services"))
+        load_service(f, local);
+    for (const auto &f : toml_files(dir / "roles"))
+        load_role(f, local);
 }
 
 // Finds the line in a role file where a name is mentioned, for messages about references.
@@ -341,7 +350,8 @@ void CatalogLoader::check_cycles() {
             if (mark[inc] == Mark::active) {
                 auto from = std::find(path.begin(), path.end(), inc);
                 std::string cycle;
-                for (auto it = from; it != path.end(); ++it) cycle += *it + " -> ";
+                for (auto it = from; it != path.end(); ++it)
+                    cycle += *it + " -> ";
                 cycle += inc;
                 if (reported.insert(inc).second) {
                     const auto &file = catalog_.roles_.at(id).origin.file;
@@ -366,9 +376,9 @@ Result<Catalog> Catalog::load(const fs::path &dir, const fs::path &local_dir) {
     if (!local_dir.empty()) loader.load_dir(local_dir, true);
     loader.check_references();
     if (!diags.empty()) {
-        Error e = make_error(Errc::invalid_config,
-                             "the catalog has " + std::to_string(diags.size()) +
-                                 (diags.size() == 1 ? " problem" : " problems"));
+        Error e =
+            make_error(Errc::invalid_config, "the catalog has " + std::to_string(diags.size()) +
+                                                 (diags.size() == 1 ? " problem" : " problems"));
         e.diagnostics = std::move(diags);
         return e;
     }

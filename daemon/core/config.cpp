@@ -10,7 +10,9 @@
 
 namespace rolewall {
 
-const char *policy_name(Policy p) { return p == Policy::drop ? "drop" : "reject"; }
+const char *policy_name(Policy p) {
+    return p == Policy::drop ? "drop" : "reject";
+}
 
 Result<Cidr> Cidr::parse(const std::string &text) {
     Cidr c;
@@ -27,9 +29,8 @@ Result<Cidr> Cidr::parse(const std::string &text) {
         int v = -1;
         auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
         if (ec != std::errc() || end != p.data() + p.size() || v < 0 || v > max)
-            return make_error(Errc::invalid_argument,
-                              "'" + text + "' has a bad prefix length (0-" + std::to_string(max) +
-                                  ")");
+            return make_error(Errc::invalid_argument, "'" + text + "' has a bad prefix length (0-" +
+                                                          std::to_string(max) + ")");
         c.prefix = v;
     }
     int bytes = c.v6 ? 16 : 4;
@@ -104,8 +105,9 @@ Scope load_scope(TableReader &r) {
             else
                 s.interfaces.push_back(i);
         }
-        if (ifs->empty()) r.error("interfaces", "an empty list would match nothing; leave the "
-                                                "field out to allow any interface");
+        if (ifs->empty())
+            r.error("interfaces", "an empty list would match nothing; leave the "
+                                  "field out to allow any interface");
     }
     if (auto srcs = r.strings("sources", false)) {
         for (const auto &t : *srcs) {
@@ -115,8 +117,9 @@ Scope load_scope(TableReader &r) {
             else
                 s.sources.push_back(*c);
         }
-        if (srcs->empty()) r.error("sources", "an empty list would match nothing; leave the "
-                                              "field out to allow any source");
+        if (srcs->empty())
+            r.error("sources", "an empty list would match nothing; leave the "
+                               "field out to allow any source");
     }
     r.finish();
     s.normalize();
@@ -133,8 +136,9 @@ void load_roles(const toml::node &node, TableReader &top, Config &cfg, const Cat
     for (auto &&[k, v] : *roles) {
         std::string name(k.str());
         if (!catalog.role(name)) {
-            diags.add(top.file(), k.source(), "field 'roles." + name + "': unknown role '" +
-                                                  name + "' (rolewallctl list shows the roles)");
+            diags.add(top.file(), k.source(),
+                      "field 'roles." + name + "': unknown role '" + name +
+                          "' (rolewallctl list shows the roles)");
             continue;
         }
         const toml::table *t = v.as_table();
@@ -165,7 +169,8 @@ Result<Config> Config::parse(const std::string &text, const std::string &name,
                 top.error("firewall", "expected a table ([firewall])");
             }
         }
-        if (const toml::node *roles = top.node("roles")) load_roles(*roles, top, cfg, catalog, diags);
+        if (const toml::node *roles = top.node("roles"))
+            load_roles(*roles, top, cfg, catalog, diags);
         top.finish();
     }
     if (!out.empty()) {

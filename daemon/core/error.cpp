@@ -14,7 +14,8 @@ std::string Diagnostic::str() const {
 
 std::string Error::describe() const {
     std::string s = message;
-    for (const auto &d : diagnostics) s += "\n  " + d.str();
+    for (const auto &d : diagnostics)
+        s += "\n  " + d.str();
     return s;
 }
 

@@ -8,11 +8,21 @@ std::string json_escape(std::string_view s) {
     std::string out = "\"";
     for (unsigned char c : s) {
         switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\t': out += "\\t"; break;
-        case '\r': out += "\\r"; break;
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
         default:
             if (c < 0x20) {
                 char buf[8];
@@ -26,7 +36,9 @@ std::string json_escape(std::string_view s) {
     return out + "\"";
 }
 
-void JsonWriter::newline() { out_ += "\n" + std::string(2 * first_.size(), ' '); }
+void JsonWriter::newline() {
+    out_ += "\n" + std::string(2 * first_.size(), ' ');
+}
 
 void JsonWriter::before_value() {
     if (after_key_) {
@@ -54,7 +66,9 @@ JsonWriter &JsonWriter::close(char c) {
     return *this;
 }
 
-JsonWriter &JsonWriter::end_object() { return close('}'); }
+JsonWriter &JsonWriter::end_object() {
+    return close('}');
+}
 
 JsonWriter &JsonWriter::begin_array() {
     before_value();
@@ -63,7 +77,9 @@ JsonWriter &JsonWriter::begin_array() {
     return *this;
 }
 
-JsonWriter &JsonWriter::end_array() { return close(']'); }
+JsonWriter &JsonWriter::end_array() {
+    return close(']');
+}
 
 JsonWriter &JsonWriter::key(std::string_view k) {
     before_value();
@@ -92,7 +108,8 @@ JsonWriter &JsonWriter::value(bool b) {
 
 JsonWriter &JsonWriter::value(const std::vector<std::string> &list) {
     begin_array();
-    for (const auto &s : list) value(std::string_view(s));
+    for (const auto &s : list)
+        value(std::string_view(s));
     return end_array();
 }
 

@@ -163,8 +163,7 @@ std::optional<typename Map::mapped_type> entry_of(const Map &map, const std::str
 }
 
 template <typename Map>
-void set_entry(Map &map, const std::string &key,
-               std::optional<typename Map::mapped_type> value) {
+void set_entry(Map &map, const std::string &key, std::optional<typename Map::mapped_type> value) {
     if (value)
         map.insert_or_assign(key, std::move(*value));
     else

@@ -30,7 +30,9 @@ Result<ApplyReport> RecordingBackend::apply_roles(const Layout &desired,
     return apply(desired);
 }
 
-Status RecordingBackend::check(const Layout &) { return Ok{}; }
+Status RecordingBackend::check(const Layout &) {
+    return Ok{};
+}
 
 Result<std::vector<SetContent>> RecordingBackend::read() {
     if (applied.empty()) return std::vector<SetContent>{};

@@ -11,16 +11,21 @@ namespace {
 // Bump when the skeleton below changes in a way the set declarations do not show.
 constexpr const char *skeleton_version = "2";
 
-std::string quote(const std::string &s) { return "\"" + s + "\""; }
+std::string quote(const std::string &s) {
+    return "\"" + s + "\"";
+}
 
 // Elements per line before nft starts a new one (nftables src/expression.c, calculate_delim).
 std::size_t per_line(KeyType t) {
     switch (t) {
     case KeyType::nf_proto:
     case KeyType::inet_proto:
-    case KeyType::inet_service: return 5;
-    case KeyType::ipv4_addr: return 2;
-    default: return 1;
+    case KeyType::inet_service:
+        return 5;
+    case KeyType::ipv4_addr:
+        return 2;
+    default:
+        return 1;
     }
 }
 
@@ -97,7 +102,8 @@ std::string render_chains(const Layout &layout) {
 
 std::string render_table(const Layout &layout, const std::string &comment, bool elements) {
     std::string out = "table inet rolewall {\n\tcomment " + quote(comment) + "\n";
-    for (const auto &s : layout.sets) out += render_set(s, elements) + "\n";
+    for (const auto &s : layout.sets)
+        out += render_set(s, elements) + "\n";
     return out + render_chains(layout) + "}\n";
 }
 

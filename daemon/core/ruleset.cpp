@@ -12,24 +12,36 @@ namespace rolewall {
 
 std::size_t key_length(KeyType t) {
     switch (t) {
-    case KeyType::ipv4_addr: return 4;
-    case KeyType::ipv6_addr: return 16;
-    case KeyType::inet_proto: return 1;
-    case KeyType::inet_service: return 2;
-    case KeyType::nf_proto: return 1;
-    case KeyType::ifname: return 16; // IFNAMSIZ
+    case KeyType::ipv4_addr:
+        return 4;
+    case KeyType::ipv6_addr:
+        return 16;
+    case KeyType::inet_proto:
+        return 1;
+    case KeyType::inet_service:
+        return 2;
+    case KeyType::nf_proto:
+        return 1;
+    case KeyType::ifname:
+        return 16; // IFNAMSIZ
     }
     return 0;
 }
 
 const char *key_type_name(KeyType t) {
     switch (t) {
-    case KeyType::ipv4_addr: return "ipv4_addr";
-    case KeyType::ipv6_addr: return "ipv6_addr";
-    case KeyType::inet_proto: return "inet_proto";
-    case KeyType::inet_service: return "inet_service";
-    case KeyType::nf_proto: return "nf_proto";
-    case KeyType::ifname: return "ifname";
+    case KeyType::ipv4_addr:
+        return "ipv4_addr";
+    case KeyType::ipv6_addr:
+        return "ipv6_addr";
+    case KeyType::inet_proto:
+        return "inet_proto";
+    case KeyType::inet_service:
+        return "inet_service";
+    case KeyType::nf_proto:
+        return "nf_proto";
+    case KeyType::ifname:
+        return "ifname";
     }
     return "?";
 }
@@ -82,11 +94,13 @@ Element cidr_element(const Cidr &c, std::string comment) {
 static int prefix_of(const Bytes &lo, const Bytes &hi) {
     int bits = 0;
     std::size_t i = 0;
-    for (; i < lo.size() && lo[i] == hi[i]; ++i) bits += 8;
+    for (; i < lo.size() && lo[i] == hi[i]; ++i)
+        bits += 8;
     if (i == lo.size()) return bits;
     std::uint8_t diff = lo[i] ^ hi[i];
     int b = 0;
-    while (b < 8 && !(diff & (0x80 >> b))) ++b;
+    while (b < 8 && !(diff & (0x80 >> b)))
+        ++b;
     std::uint8_t mask = static_cast<std::uint8_t>(0xff >> b);
     if ((lo[i] & mask) != 0 || (hi[i] & mask) != mask) return -1;
     for (std::size_t j = i + 1; j < lo.size(); ++j)
@@ -106,7 +120,8 @@ std::string element_key_str(KeyType t, const Element &e) {
         PortRange r{std::uint16_t(e.lo[0] << 8 | e.lo[1]), std::uint16_t(e.hi[0] << 8 | e.hi[1])};
         return port_range_str(r);
     }
-    case KeyType::inet_proto: return ip_protocol_name(e.lo[0]);
+    case KeyType::inet_proto:
+        return ip_protocol_name(e.lo[0]);
     case KeyType::nf_proto:
         return e.lo[0] == 2 ? "ipv4" : e.lo[0] == 10 ? "ipv6" : std::to_string(e.lo[0]);
     case KeyType::ifname: {
@@ -197,8 +212,7 @@ RoleSets empty_role_sets(const std::string &role) {
             make_set(role, "udp", KeyType::inet_service, true, "UDP ports"),
             make_set(role, "proto", KeyType::inet_proto, false, "IP protocols"),
             make_set(role, "if", KeyType::ifname, true, "input interfaces"),
-            make_set(role, "anyif", KeyType::nf_proto, false,
-                     "families allowed on any interface"),
+            make_set(role, "anyif", KeyType::nf_proto, false, "families allowed on any interface"),
             make_set(role, "v4", KeyType::ipv4_addr, true, "IPv4 sources"),
             make_set(role, "v6", KeyType::ipv6_addr, true, "IPv6 sources")};
 }
@@ -213,7 +227,8 @@ void fill_ports(const Catalog &catalog, const std::string &role, const RangeValu
     for (const auto &s : merge_spans(std::move(udp)))
         sets.udp.elements.push_back(port_element(s.ports, services_comment(role, s.services)));
     std::map<std::uint8_t, std::set<std::string>> protos;
-    for (const auto &p : catalog.role_ip_protocols(role)) protos[p.number].insert(p.service);
+    for (const auto &p : catalog.role_ip_protocols(role))
+        protos[p.number].insert(p.service);
     for (const auto &[n, services] : protos)
         sets.proto.elements.push_back(proto_element(n, services_comment(role, services)));
 }
@@ -295,10 +310,9 @@ void put_back_sets(Layout &layout, std::vector<SetContent> sets) {
 }
 
 const SetContent *Layout::set(const std::string &name) const {
-    auto it = std::lower_bound(sets.begin(), sets.end(), name,
-                               [](const SetContent &s, const std::string &n) {
-                                   return s.spec.name < n;
-                               });
+    auto it =
+        std::lower_bound(sets.begin(), sets.end(), name,
+                         [](const SetContent &s, const std::string &n) { return s.spec.name < n; });
     return it != sets.end() && it->spec.name == name ? &*it : nullptr;
 }
 
@@ -309,7 +323,8 @@ static bool element_less(const Element &a, const Element &b) {
 std::vector<SetChange> diff(const std::vector<SetContent> &present,
                             const std::vector<SetContent> &desired) {
     std::map<std::string, const SetContent *> have;
-    for (const auto &s : present) have[s.spec.name] = &s;
+    for (const auto &s : present)
+        have[s.spec.name] = &s;
     std::vector<SetChange> out;
     for (const auto &want : desired) {
         std::vector<Element> now;

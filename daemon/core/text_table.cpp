@@ -11,7 +11,8 @@ std::string TextTable::str() const {
             width[i] = std::max(width[i], cells[i].size());
     };
     measure(header_);
-    for (const auto &r : rows_) measure(r);
+    for (const auto &r : rows_)
+        measure(r);
     auto line = [&](const std::vector<std::string> &cells) {
         std::string out;
         for (std::size_t i = 0; i < cells.size(); ++i) {
@@ -21,7 +22,8 @@ std::string TextTable::str() const {
         return out + "\n";
     };
     std::string out = line(header_);
-    for (const auto &r : rows_) out += line(r);
+    for (const auto &r : rows_)
+        out += line(r);
     return out;
 }
 

@@ -5,8 +5,7 @@
 
 namespace rolewall {
 
-void Diagnostics::add(const std::string &file, const toml::source_region &at,
-                      std::string message) {
+void Diagnostics::add(const std::string &file, const toml::source_region &at, std::string message) {
     out_.push_back({file, static_cast<int>(at.begin.line), static_cast<int>(at.begin.column),
                     std::move(message)});
 }
@@ -61,8 +60,7 @@ std::optional<std::string> TableReader::string(std::string_view key, bool requir
     return std::nullopt;
 }
 
-std::optional<std::vector<std::string>> TableReader::strings(std::string_view key,
-                                                             bool required) {
+std::optional<std::vector<std::string>> TableReader::strings(std::string_view key, bool required) {
     const toml::node *n = fetch(key, required, "an array of strings");
     if (!n) return std::nullopt;
     const toml::array *a = n->as_array();

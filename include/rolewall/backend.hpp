@@ -14,7 +14,7 @@ namespace rolewall {
 struct ApplyReport {
     enum class Kind { unchanged, elements, created, replaced };
     Kind kind = Kind::unchanged;
-    std::size_t added = 0;   // elements
+    std::size_t added = 0; // elements
     std::size_t removed = 0;
     std::size_t messages = 0; // netlink messages in the transaction
 };

@@ -37,7 +37,7 @@ std::optional<PortRange> parse_port_range(std::string_view text, std::string *wh
 
 // Named port ranges that catalog entries refer to and the config sets.
 struct NamedRange {
-    const char *key;           // config key in [firewall], e.g. "rpc_dynamic_ports"
+    const char *key; // config key in [firewall], e.g. "rpc_dynamic_ports"
     PortRange default_range;
     const char *description;
 };
@@ -76,7 +76,7 @@ struct Service {
     std::string note;
     std::vector<Entry> entries;
     Origin origin;
-    bool local = false;               // from the local catalog directory
+    bool local = false; // from the local catalog directory
 };
 
 struct Role {

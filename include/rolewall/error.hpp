@@ -30,9 +30,9 @@ enum class Errc {
 
 struct Error {
     Errc code = Errc::io;
-    std::string message;                  // one sentence a human understands
-    std::vector<Diagnostic> diagnostics;  // for invalid_config: every problem found
-    std::string role;                     // for kernel_rejected: what caused it
+    std::string message;                 // one sentence a human understands
+    std::vector<Diagnostic> diagnostics; // for invalid_config: every problem found
+    std::string role;                    // for kernel_rejected: what caused it
     std::string service;
 
     // The message followed by every diagnostic, one per line.

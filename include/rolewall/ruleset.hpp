@@ -10,8 +10,8 @@
 //   set ad-dc_anyif { type nf_proto; }                      {ipv4, ipv6} when not interface-scoped
 //   set ad-dc_v4    { type ipv4_addr; flags interval; }     sources (0.0.0.0/0 when unscoped)
 //   set ad-dc_v6    { type ipv6_addr; flags interval; }     sources (::/0 when unscoped)
-//   chain roles { iifname @ad-dc_if jump role-ad-dc; meta nfproto @ad-dc_anyif jump role-ad-dc; ... }
-//   chain role-ad-dc { ip saddr @ad-dc_v4 tcp dport @ad-dc_tcp accept; ... }
+//   chain roles { iifname @ad-dc_if jump role-ad-dc; meta nfproto @ad-dc_anyif jump role-ad-dc; ...
+//   } chain role-ad-dc { ip saddr @ad-dc_v4 tcp dport @ad-dc_tcp accept; ... }
 // A disabled role has all its sets empty.
 #pragma once
 
@@ -34,8 +34,8 @@ enum class KeyType : std::uint32_t {
     ipv6_addr = 8,
     inet_proto = 12,
     inet_service = 13,
-    nf_proto = 2,  // TYPE_NFPROTO
-    ifname = 41,   // TYPE_IFNAME
+    nf_proto = 2, // TYPE_NFPROTO
+    ifname = 41,  // TYPE_IFNAME
 };
 std::size_t key_length(KeyType t); // bytes: 4, 16, 1, 2, 1, 16
 const char *key_type_name(KeyType t);
@@ -68,7 +68,9 @@ struct SetContent {
 
 // A role's chain is "role-<id>": a role id may be an nft keyword ("ipsec"), which nft's
 // parser would not take as a chain name, while "role-ipsec" is one word to it.
-inline std::string role_chain(const std::string &role) { return "role-" + role; }
+inline std::string role_chain(const std::string &role) {
+    return "role-" + role;
+}
 
 struct RoleChain {
     std::string role;  // role id; the chain is role_chain(role)
@@ -79,8 +81,8 @@ struct RoleChain {
 // Everything rolewall wants in the kernel.
 struct Layout {
     Policy policy = Policy::drop;
-    std::vector<RoleChain> roles;  // sorted by id
-    std::vector<SetContent> sets;  // sorted by name
+    std::vector<RoleChain> roles; // sorted by id
+    std::vector<SetContent> sets; // sorted by name
 
     // Identifies everything but the elements (chains, rules, set declarations, policy): when
     // the kernel's table carries the same fingerprint, only elements need to change.
@@ -107,7 +109,7 @@ void put_back_sets(Layout &layout, std::vector<SetContent> sets);
 // Element codecs.
 Element port_element(PortRange r, std::string comment);
 Element proto_element(std::uint8_t proto, std::string comment);
-Element nfproto_element(std::uint8_t nfproto, std::string comment); // NFPROTO_IPV4 = 2, IPV6 = 10
+Element nfproto_element(std::uint8_t nfproto, std::string comment);   // NFPROTO_IPV4 = 2, IPV6 = 10
 Element ifname_element(const std::string &name, std::string comment); // "lan0" or "vlan*"
 Element cidr_element(const Cidr &c, std::string comment);
 // Human form of an element's key, as nft prints it ("88", "49152-65535", "10.0.0.0/8",

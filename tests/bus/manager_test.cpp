@@ -24,8 +24,8 @@ struct Fixture {
     explicit Fixture(const std::string &config = "[roles.remote]\n") {
         write_config(config);
         dir.write("local/roles/extra.toml", extra_role);
-        sources = {testsupport::fixture_catalog(), dir.path() / "local", dir.path() / "rolewall.toml",
-                   dir.path() / "state"};
+        sources = {testsupport::fixture_catalog(), dir.path() / "local",
+                   dir.path() / "rolewall.toml", dir.path() / "state"};
     }
     void write_config(const std::string &text) const { dir.write("rolewall.toml", text); }
     fs::path state_file() const { return dir.path() / "state" / "state.toml"; }
@@ -511,7 +511,8 @@ TEST_CASE("After any sequence of changes the layout is the one built from the en
     Manager m = f.started();
     auto check = [&] {
         std::map<std::string, Scope> scopes;
-        for (const auto &[name, r] : m.enabled()) scopes.emplace(name, r.scope);
+        for (const auto &[name, r] : m.enabled())
+            scopes.emplace(name, r.scope);
         Layout want = build_layout(m.catalog(), m.config().policy, m.config().ranges, scopes);
         CHECK(m.layout().sets == want.sets);
         CHECK(f.backend.applied.back().sets == want.sets);

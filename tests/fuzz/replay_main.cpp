@@ -13,8 +13,10 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; ++i) {
         for (const auto &f : std::filesystem::directory_iterator(argv[i])) {
             std::ifstream in(f.path(), std::ios::binary);
-            std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-            LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t *>(data.data()), data.size());
+            std::string data((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+            LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t *>(data.data()),
+                                   data.size());
             ++files;
         }
     }

@@ -1,6 +1,6 @@
 // The kernel backend against a real kernel, in this process's own network namespace.
-#include "dump.hpp"
 #include "backend_util.hpp"
+#include "dump.hpp"
 #include "kernel_util.hpp"
 #include "rolewall/nft_backend.hpp"
 #include "rolewall/paths.hpp"
@@ -92,7 +92,8 @@ TEST_CASE("Every shipped role enabled at once: the kernel takes it and nft -f ta
     auto cat = Catalog::load(paths::source_catalog);
     REQUIRE(cat.ok());
     std::map<std::string, Scope> all;
-    for (const auto &[id, role] : cat->roles()) all.emplace(id, Scope{});
+    for (const auto &[id, role] : cat->roles())
+        all.emplace(id, Scope{});
     Layout layout = build_layout(*cat, Policy::drop, default_range_values(), all);
     REQUIRE(layout.roles.size() == cat->roles().size());
     apply_ok(*open_backend(), layout);

@@ -13,7 +13,9 @@ const Catalog &fixture() {
     return c;
 }
 
-Result<Config> parse(const std::string &text) { return Config::parse(text, "test.toml", fixture()); }
+Result<Config> parse(const std::string &text) {
+    return Config::parse(text, "test.toml", fixture());
+}
 
 Diagnostic only_problem(const Result<Config> &r) {
     REQUIRE_FALSE(r.ok());
@@ -27,7 +29,8 @@ Diagnostic only_problem(const Result<Config> &r) {
 
 TEST_CASE("A config enables roles with their scope") {
     auto c = parse("[firewall]\npolicy = \"reject\"\nrpc_dynamic_ports = \"1025-5000\"\n\n"
-                   "[roles.dc]\ninterfaces = [\"lan0\", \"vlan*\"]\nsources = [\"10.1.2.3/8\", \"fd00::/8\"]\n\n[roles.vpn]\n");
+                   "[roles.dc]\ninterfaces = [\"lan0\", \"vlan*\"]\nsources = [\"10.1.2.3/8\", "
+                   "\"fd00::/8\"]\n\n[roles.vpn]\n");
     REQUIRE(c.ok());
     CHECK(c->policy == Policy::reject);
     CHECK(c->ranges.at("rpc_dynamic_ports") == PortRange{1025, 5000});
@@ -51,19 +54,23 @@ TEST_CASE("An empty config enables nothing and drops") {
 TEST_CASE("An unknown role in the config is an error naming line and field") {
     auto d = only_problem(parse("[roles.dc]\n\n[roles.nosuch]\n"));
     CHECK(d.line == 3);
-    CHECK_THAT(d.message, Catch::Contains("field 'roles.nosuch'") && Catch::Contains("unknown role 'nosuch'"));
+    CHECK_THAT(d.message,
+               Catch::Contains("field 'roles.nosuch'") && Catch::Contains("unknown role 'nosuch'"));
 }
 
 TEST_CASE("A bad CIDR in the config is an error") {
     auto d = only_problem(parse("[roles.dc]\nsources = [\"10.0.0.0/33\"]\n"));
     CHECK(d.line == 2);
-    CHECK_THAT(d.message, Catch::Contains("field 'roles.dc.sources'") && Catch::Contains("10.0.0.0/33"));
-    CHECK_THAT(only_problem(parse("[roles.dc]\nsources = [\"10.0.0\"]\n")).message, Catch::Contains("not an IPv4 or IPv6"));
+    CHECK_THAT(d.message,
+               Catch::Contains("field 'roles.dc.sources'") && Catch::Contains("10.0.0.0/33"));
+    CHECK_THAT(only_problem(parse("[roles.dc]\nsources = [\"10.0.0\"]\n")).message,
+               Catch::Contains("not an IPv4 or IPv6"));
 }
 
 TEST_CASE("A bad interface name in the config is an error") {
-    CHECK_THAT(only_problem(parse("[roles.dc]\ninterfaces = [\"a-very-long-interface\"]\n")).message,
-               Catch::Contains("longer than 15"));
+    CHECK_THAT(
+        only_problem(parse("[roles.dc]\ninterfaces = [\"a-very-long-interface\"]\n")).message,
+        Catch::Contains("longer than 15"));
     CHECK_THAT(only_problem(parse("[roles.dc]\ninterfaces = [\"eth/0\"]\n")).message,
                Catch::Contains("character"));
     CHECK_THAT(only_problem(parse("[roles.dc]\ninterfaces = [\"*\"]\n")).message,
@@ -76,7 +83,8 @@ TEST_CASE("An unknown key in the config is an error") {
     CHECK_THAT(d.message, Catch::Contains("unknown field 'firewall.logging'"));
     CHECK_THAT(only_problem(parse("[roles.dc]\nsource = [\"10.0.0.0/8\"]\n")).message,
                Catch::Contains("unknown field 'roles.dc.source'"));
-    CHECK_THAT(only_problem(parse("verbose = 1\n")).message, Catch::Contains("unknown field 'verbose'"));
+    CHECK_THAT(only_problem(parse("verbose = 1\n")).message,
+               Catch::Contains("unknown field 'verbose'"));
 }
 
 TEST_CASE("Values of the wrong kind in the config are errors") {
@@ -86,8 +94,10 @@ TEST_CASE("Values of the wrong kind in the config are errors") {
                Catch::Contains("inverted range"));
     CHECK_THAT(only_problem(parse("[roles.dc]\ninterfaces = \"lan0\"\n")).message,
                Catch::Contains("expected an array of strings"));
-    CHECK_THAT(only_problem(parse("[roles]\ndc = 1\n")).message, Catch::Contains("expected a table"));
-    CHECK_THAT(only_problem(parse("[roles.dc]\nsources = []\n")).message, Catch::Contains("match nothing"));
+    CHECK_THAT(only_problem(parse("[roles]\ndc = 1\n")).message,
+               Catch::Contains("expected a table"));
+    CHECK_THAT(only_problem(parse("[roles.dc]\nsources = []\n")).message,
+               Catch::Contains("match nothing"));
 }
 
 TEST_CASE("A config syntax error names the line") {

@@ -27,19 +27,40 @@ test::Run fixture_ctl(std::vector<std::string> args) {
 
 } // namespace
 
-TEST_CASE("rolewallctl list prints roles and titles in aligned columns") { golden("list.txt", {"list"}); }
-TEST_CASE("rolewallctl list --json is stable") { golden("list.json", {"list", "--json"}); }
-TEST_CASE("rolewallctl show prints services and effective ports") { golden("show-dc.txt", {"show", "dc"}); }
-TEST_CASE("rolewallctl show --json has the documented fields") { golden("show-dc.json", {"show", "dc", "--json"}); }
-TEST_CASE("rolewallctl show names bare IP protocols") { golden("show-vpn.txt", {"show", "vpn"}); }
-TEST_CASE("rolewallctl which answers a port for both transports") { golden("which-88.txt", {"which", "88"}); }
-TEST_CASE("rolewallctl which --json answers one transport") { golden("which-88-udp.json", {"which", "88/udp", "--json"}); }
-TEST_CASE("rolewallctl which finds a port inside a named range") { golden("which-50000.txt", {"which", "50000/tcp"}); }
-TEST_CASE("rolewallctl services lists every service") { golden("services.txt", {"services"}); }
-TEST_CASE("rolewallctl services --json lists entries") { golden("services.json", {"services", "--json"}); }
+TEST_CASE("rolewallctl list prints roles and titles in aligned columns") {
+    golden("list.txt", {"list"});
+}
+TEST_CASE("rolewallctl list --json is stable") {
+    golden("list.json", {"list", "--json"});
+}
+TEST_CASE("rolewallctl show prints services and effective ports") {
+    golden("show-dc.txt", {"show", "dc"});
+}
+TEST_CASE("rolewallctl show --json has the documented fields") {
+    golden("show-dc.json", {"show", "dc", "--json"});
+}
+TEST_CASE("rolewallctl show names bare IP protocols") {
+    golden("show-vpn.txt", {"show", "vpn"});
+}
+TEST_CASE("rolewallctl which answers a port for both transports") {
+    golden("which-88.txt", {"which", "88"});
+}
+TEST_CASE("rolewallctl which --json answers one transport") {
+    golden("which-88-udp.json", {"which", "88/udp", "--json"});
+}
+TEST_CASE("rolewallctl which finds a port inside a named range") {
+    golden("which-50000.txt", {"which", "50000/tcp"});
+}
+TEST_CASE("rolewallctl services lists every service") {
+    golden("services.txt", {"services"});
+}
+TEST_CASE("rolewallctl services --json lists entries") {
+    golden("services.json", {"services", "--json"});
+}
 
 TEST_CASE("rolewallctl show uses the named ranges of --config") {
-    auto r = fixture_ctl({"show", "dc", "--config", test::source_dir() + "/tests/data/scoped.toml"});
+    auto r =
+        fixture_ctl({"show", "dc", "--config", test::source_dir() + "/tests/data/scoped.toml"});
     REQUIRE(r.status == 0);
     CHECK_THAT(r.out, Catch::Contains("50000-50100"));
 }
@@ -48,7 +69,8 @@ TEST_CASE("rolewallctl render prints the ruleset of a config") {
     auto r = fixture_ctl({"render", "--config", test::source_dir() + "/tests/data/scoped.toml"});
     REQUIRE(r.status == 0);
     CHECK_THAT(r.out, Catch::StartsWith("#!/usr/sbin/nft -f\n") &&
-                          Catch::Contains(test::read_file(test::source_dir() + "/tests/data/golden/scoped.nft")));
+                          Catch::Contains(test::read_file(test::source_dir() +
+                                                          "/tests/data/golden/scoped.nft")));
 }
 
 TEST_CASE("rolewallctl check accepts a valid config and rejects a broken one with file and line") {
@@ -65,7 +87,8 @@ TEST_CASE("rolewallctl fails with exit 1 and a message for an unknown role") {
     auto r = fixture_ctl({"show", "nosuch"});
     CHECK(r.status == 1);
     CHECK(r.out.empty());
-    CHECK_THAT(r.err, Catch::Contains("unknown role 'nosuch'") && Catch::Contains("rolewallctl list"));
+    CHECK_THAT(r.err,
+               Catch::Contains("unknown role 'nosuch'") && Catch::Contains("rolewallctl list"));
 }
 
 TEST_CASE("rolewallctl fails with exit 1 for a port nobody uses") {
@@ -75,10 +98,18 @@ TEST_CASE("rolewallctl fails with exit 1 for a port nobody uses") {
 }
 
 TEST_CASE("rolewallctl exits 2 on bad usage") {
-    for (auto args : std::vector<std::vector<std::string>>{
-             {}, {"bogus"}, {"show"}, {"show", "a", "b"}, {"list", "--bogus"}, {"which", "88/sctp"},
-             {"which", "0"}, {"which", "65536"}, {"which", "80-90"}, {"list", "--catalog"},
-             {"list", "--interface", "eth0"}, {"show", "dc", "--runtime"}}) {
+    for (auto args : std::vector<std::vector<std::string>>{{},
+                                                           {"bogus"},
+                                                           {"show"},
+                                                           {"show", "a", "b"},
+                                                           {"list", "--bogus"},
+                                                           {"which", "88/sctp"},
+                                                           {"which", "0"},
+                                                           {"which", "65536"},
+                                                           {"which", "80-90"},
+                                                           {"list", "--catalog"},
+                                                           {"list", "--interface", "eth0"},
+                                                           {"show", "dc", "--runtime"}}) {
         auto r = fixture_ctl(args);
         INFO(r.err);
         CHECK(r.status == 2);
@@ -88,7 +119,9 @@ TEST_CASE("rolewallctl exits 2 on bad usage") {
 
 TEST_CASE("rolewallctl reports a broken catalog with file and line, exit 1") {
     test::TempDir d;
-    d.write("services/x.toml", "id = \"x\"\ntitle = \"X\"\ndescription = \"D\"\nsources = [\"S\"]\n[[entry]]\napplication = \"A\"\nprotocol = \"tcp\"\nport = 0\n");
+    d.write("services/x.toml",
+            "id = \"x\"\ntitle = \"X\"\ndescription = \"D\"\nsources = "
+            "[\"S\"]\n[[entry]]\napplication = \"A\"\nprotocol = \"tcp\"\nport = 0\n");
     auto r = test::ctl({"--catalog", d.path().string(), "list"});
     CHECK(r.status == 1);
     CHECK_THAT(r.err, Catch::Contains("services/x.toml:8:") && Catch::Contains("port 0"));
@@ -107,6 +140,7 @@ TEST_CASE("rolewallctl check has the kernel validate the ruleset and commits not
     auto r = test::run({"unshare", "-rn", "sh", "-c", cmd});
     INFO(r.err);
     REQUIRE(r.status == 0);
-    CHECK_THAT(r.out, Catch::Contains("the kernel accepts the ruleset (checked without committing)"));
+    CHECK_THAT(r.out,
+               Catch::Contains("the kernel accepts the ruleset (checked without committing)"));
     CHECK_THAT(r.out, Catch::EndsWith("ruleset:\n"));
 }

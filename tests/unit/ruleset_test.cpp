@@ -21,14 +21,16 @@ std::vector<std::string> keys(const Layout &l, const std::string &set) {
     std::vector<std::string> out;
     const SetContent *s = l.set(set);
     REQUIRE(s);
-    for (const auto &e : s->elements) out.push_back(element_key_str(s->spec.type, e) + " " + e.comment);
+    for (const auto &e : s->elements)
+        out.push_back(element_key_str(s->spec.type, e) + " " + e.comment);
     return out;
 }
 
 Scope scope(std::vector<std::string> ifs, std::vector<std::string> srcs) {
     Scope s;
     s.interfaces = std::move(ifs);
-    for (const auto &c : srcs) s.sources.push_back(*Cidr::parse(c));
+    for (const auto &c : srcs)
+        s.sources.push_back(*Cidr::parse(c));
     return s;
 }
 
@@ -38,7 +40,8 @@ TEST_CASE("Every catalog role has its chain and seven sets, empty while disabled
     Layout l = layout({});
     REQUIRE(l.roles.size() == 3);
     CHECK(l.sets.size() == 21);
-    for (const auto &s : l.sets) CHECK(s.elements.empty());
+    for (const auto &s : l.sets)
+        CHECK(s.elements.empty());
     CHECK(l.set("dc_tcp")->spec.interval);
     CHECK_FALSE(l.set("dc_proto")->spec.interval);
     CHECK(l.set("vpn_anyif")->spec.type == KeyType::nf_proto);
@@ -48,25 +51,29 @@ TEST_CASE("An unscoped role opens its ports on any interface from any source") {
     Layout l = layout({{"vpn", {}}});
     CHECK(keys(l, "vpn_tcp") == std::vector<std::string>{"1723 vpn: pptp"});
     CHECK(keys(l, "vpn_proto") == std::vector<std::string>{"gre vpn: pptp"});
-    CHECK(keys(l, "vpn_anyif") == std::vector<std::string>{"ipv4 vpn: any interface", "ipv6 vpn: any interface"});
+    CHECK(keys(l, "vpn_anyif") ==
+          std::vector<std::string>{"ipv4 vpn: any interface", "ipv6 vpn: any interface"});
     CHECK(keys(l, "vpn_if").empty());
     CHECK(keys(l, "vpn_v4") == std::vector<std::string>{"0.0.0.0/0 vpn: any source"});
     CHECK(keys(l, "vpn_v6") == std::vector<std::string>{"::/0 vpn: any source"});
 }
 
 TEST_CASE("A scoped role lists its interfaces and sources and nothing for the other family") {
-    Layout l = layout({{"dc", scope({"lan0", "vlan*"}, {"192.0.2.0/24", "192.0.2.128/25", "192.0.3.1"})}});
-    CHECK(keys(l, "dc_if") == std::vector<std::string>{"\"lan0\" dc: interface scope", "\"vlan*\" dc: interface scope"});
+    Layout l =
+        layout({{"dc", scope({"lan0", "vlan*"}, {"192.0.2.0/24", "192.0.2.128/25", "192.0.3.1"})}});
+    CHECK(keys(l, "dc_if") == std::vector<std::string>{"\"lan0\" dc: interface scope",
+                                                       "\"vlan*\" dc: interface scope"});
     CHECK(keys(l, "dc_anyif").empty());
     // 192.0.2.128/25 lies inside 192.0.2.0/24: one element covers both.
-    CHECK(keys(l, "dc_v4") == std::vector<std::string>{"192.0.2.0/24 dc: source scope", "192.0.3.1 dc: source scope"});
+    CHECK(keys(l, "dc_v4") ==
+          std::vector<std::string>{"192.0.2.0/24 dc: source scope", "192.0.3.1 dc: source scope"});
     CHECK(keys(l, "dc_v6").empty());
 }
 
 TEST_CASE("Included roles' ports are part of the role") {
     Layout l = layout({{"dc", {}}});
-    CHECK(keys(l, "dc_tcp") == std::vector<std::string>{"22 dc: ssh", "88 dc: kerberos", "135 dc: rpc",
-                                                        "49152-65535 dc: rpc"});
+    CHECK(keys(l, "dc_tcp") == std::vector<std::string>{"22 dc: ssh", "88 dc: kerberos",
+                                                        "135 dc: rpc", "49152-65535 dc: rpc"});
     CHECK(keys(l, "dc_udp") == std::vector<std::string>{"88 dc: kerberos"});
     CHECK(keys(l, "remote_tcp").empty()); // the included role itself stays disabled
 }
@@ -75,7 +82,8 @@ TEST_CASE("Overlapping ranges of a role are merged and name every service") {
     RangeValues v = default_range_values();
     v["rpc_dynamic_ports"] = {80, 100}; // now covers kerberos' 88
     Layout l = build_layout(fixture(), Policy::drop, v, {{"dc", {}}});
-    CHECK(keys(l, "dc_tcp") == std::vector<std::string>{"22 dc: ssh", "80-100 dc: kerberos, rpc", "135 dc: rpc"});
+    CHECK(keys(l, "dc_tcp") ==
+          std::vector<std::string>{"22 dc: ssh", "80-100 dc: kerberos, rpc", "135 dc: rpc"});
 }
 
 TEST_CASE("Enabling a role changes only the elements of that role's sets") {
@@ -89,7 +97,8 @@ TEST_CASE("Enabling a role changes only the elements of that role's sets") {
         CHECK(c.remove.empty());
     }
     auto back = diff(after.sets, before.sets);
-    for (const auto &c : back) CHECK(c.add.empty());
+    for (const auto &c : back)
+        CHECK(c.add.empty());
 }
 
 TEST_CASE("The same layout twice needs no change") {
@@ -122,7 +131,8 @@ TEST_CASE("A set the kernel does not have yet is filled completely") {
     Layout l = layout({{"vpn", {}}});
     auto c = diff({}, l.sets);
     std::size_t n = 0;
-    for (const auto &ch : c) n += ch.add.size();
+    for (const auto &ch : c)
+        n += ch.add.size();
     CHECK(n == 6); // 1723, gre, ipv4 and ipv6 on any interface, 0.0.0.0/0, ::/0
 }
 
@@ -134,9 +144,12 @@ TEST_CASE("The policy and the roles change the fingerprint, elements do not") {
 }
 
 TEST_CASE("Element keys print as nft prints them") {
-    CHECK(element_key_str(KeyType::inet_service, port_element({49152, 65535}, "")) == "49152-65535");
-    CHECK(element_key_str(KeyType::ipv4_addr, cidr_element(*Cidr::parse("10.0.0.0/8"), "")) == "10.0.0.0/8");
-    CHECK(element_key_str(KeyType::ipv4_addr, cidr_element(*Cidr::parse("10.0.0.1"), "")) == "10.0.0.1");
+    CHECK(element_key_str(KeyType::inet_service, port_element({49152, 65535}, "")) ==
+          "49152-65535");
+    CHECK(element_key_str(KeyType::ipv4_addr, cidr_element(*Cidr::parse("10.0.0.0/8"), "")) ==
+          "10.0.0.0/8");
+    CHECK(element_key_str(KeyType::ipv4_addr, cidr_element(*Cidr::parse("10.0.0.1"), "")) ==
+          "10.0.0.1");
     CHECK(element_key_str(KeyType::ipv6_addr, cidr_element(*Cidr::parse("::/0"), "")) == "::/0");
     CHECK(element_key_str(KeyType::ifname, ifname_element("eth0", "")) == "\"eth0\"");
     CHECK(element_key_str(KeyType::ifname, ifname_element("vlan*", "")) == "\"vlan*\"");

@@ -37,7 +37,9 @@ std::string normal(std::string s) {
 
 struct Row {
     std::string port, protocol, application, service;
-    std::string key() const { return normal(port + "|" + protocol + "|" + application + "|" + service); }
+    std::string key() const {
+        return normal(port + "|" + protocol + "|" + application + "|" + service);
+    }
 };
 
 std::vector<std::string> nonempty_lines(const std::string &text) {
@@ -59,15 +61,18 @@ std::vector<Row> seed_table(const std::string &text) {
     auto lines = nonempty_lines(text);
     int seen = 0;
     std::size_t i = 0;
-    for (; i < lines.size() && seen < 2; ++i) seen += lines[i] == "Ports and Protocols";
+    for (; i < lines.size() && seen < 2; ++i)
+        seen += lines[i] == "Ports and Protocols";
     REQUIRE(seen == 2);
-    while (i < lines.size() && lines[i] != "Port") ++i;
+    while (i < lines.size() && lines[i] != "Port")
+        ++i;
     REQUIRE(i + 4 < lines.size());
     REQUIRE(lines[i + 3] == "System Service Name");
     std::vector<Row> rows;
     auto is_port = [](const std::string &s) {
         return normal(s) == "n/a" ||
-               (!s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); }));
+               (!s.empty() &&
+                std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); }));
     };
     for (i += 4; i + 3 < lines.size() && is_port(lines[i]); i += 4)
         rows.push_back({lines[i], lines[i + 1], lines[i + 2], lines[i + 3]});
@@ -85,7 +90,8 @@ std::vector<std::string> split_cells(const std::string &line) {
             cur += line[i];
         }
     }
-    for (auto &c : cells) c = nonempty_lines(c).empty() ? "" : nonempty_lines(c)[0];
+    for (auto &c : cells)
+        c = nonempty_lines(c).empty() ? "" : nonempty_lines(c)[0];
     return cells;
 }
 
@@ -119,7 +125,8 @@ bool answered(const Catalog &c, const Row &row) {
         if (!num) return false;
         for (const auto &[id, s] : c.services())
             for (const auto &e : s.entries)
-                if (e.kind == Entry::Kind::ip_protocol && e.ip_protocol == *num && names_service(s, row.service))
+                if (e.kind == Entry::Kind::ip_protocol && e.ip_protocol == *num &&
+                    names_service(s, row.service))
                     return true;
         return false;
     }
@@ -155,11 +162,29 @@ TEST_CASE("Every shipped service is reachable from at least one role") {
 }
 
 TEST_CASE("The roles admins ask for are in the shipped catalog") {
-    for (const char *r : {"ad-dc", "file-server", "print-server", "dns-server", "dhcp-server", "wins-server",
-                          "web-server", "ftp-server", "mail-server", "sql-server", "terminal-server",
-                          "vpn-gateway", "radius-server", "snmp-agent", "ntp-server", "msmq", "media-server",
-                          "sms-site-server", "sms-remote-control", "sms-remote-control-legacy", "nt4-domain",
-                          "cluster-node", "ssh"}) {
+    for (const char *r : {"ad-dc",
+                          "file-server",
+                          "print-server",
+                          "dns-server",
+                          "dhcp-server",
+                          "wins-server",
+                          "web-server",
+                          "ftp-server",
+                          "mail-server",
+                          "sql-server",
+                          "terminal-server",
+                          "vpn-gateway",
+                          "radius-server",
+                          "snmp-agent",
+                          "ntp-server",
+                          "msmq",
+                          "media-server",
+                          "sms-site-server",
+                          "sms-remote-control",
+                          "sms-remote-control-legacy",
+                          "nt4-domain",
+                          "cluster-node",
+                          "ssh"}) {
         INFO(r);
         CHECK(shipped().role(r));
     }
@@ -169,9 +194,9 @@ TEST_CASE("ad-dc opens exactly what a Samba AD domain controller needs") {
     std::set<std::string> got;
     for (const auto &p : shipped().role_ports("ad-dc", default_range_values()))
         got.insert(port_range_str(p.ports) + "/" + l4_name(p.l4));
-    std::set<std::string> want{"53/tcp",  "53/udp",  "88/tcp",   "88/udp",   "123/udp",
-                               "135/tcp", "137/udp", "138/udp",  "139/tcp",  "389/tcp",
-                               "389/udp", "445/tcp", "464/tcp",  "464/udp",  "636/tcp",
+    std::set<std::string> want{"53/tcp",   "53/udp",   "88/tcp",         "88/udp",  "123/udp",
+                               "135/tcp",  "137/udp",  "138/udp",        "139/tcp", "389/tcp",
+                               "389/udp",  "445/tcp",  "464/tcp",        "464/udp", "636/tcp",
                                "3268/tcp", "3269/tcp", "49152-65535/tcp"};
     CHECK(got == want);
     CHECK(shipped().role_ip_protocols("ad-dc").empty());
@@ -186,7 +211,8 @@ TEST_CASE("vpn-gateway opens PPTP with GRE and L2TP/IPsec with NAT traversal") {
         CHECK(got.count(p));
     }
     std::set<std::uint8_t> protos;
-    for (const auto &p : shipped().role_ip_protocols("vpn-gateway")) protos.insert(p.number);
+    for (const auto &p : shipped().role_ip_protocols("vpn-gateway"))
+        protos.insert(p.number);
     CHECK(protos.count(47));
     CHECK(protos.count(50));
 }
@@ -210,7 +236,8 @@ TEST_CASE("Every row of the seed's port table is answered or documented as not a
     std::set<std::string> seen;
     for (const auto &row : rows) {
         seen.insert(row.key());
-        INFO(row.port << " " << row.protocol << " " << row.application << " (" << row.service << ")");
+        INFO(row.port << " " << row.protocol << " " << row.application << " (" << row.service
+                      << ")");
         CHECK((answered(shipped(), row) || errata.count(row.key())));
     }
     // Every row ERRATA.md lists must be a row of the seed, copied exactly.

@@ -16,7 +16,8 @@ static std::string drain(int fd) {
     std::string s;
     char buf[4096];
     ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0) s.append(buf, static_cast<size_t>(n));
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        s.append(buf, static_cast<size_t>(n));
     close(fd);
     return s;
 }
@@ -31,7 +32,8 @@ Run run(const std::vector<std::string> &argv) {
         dup2(o, 1);
         dup2(e, 2);
         std::vector<char *> args;
-        for (const auto &a : argv) args.push_back(const_cast<char *>(a.c_str()));
+        for (const auto &a : argv)
+            args.push_back(const_cast<char *>(a.c_str()));
         args.push_back(nullptr);
         execvp(args[0], args.data());
         _exit(127);
@@ -49,6 +51,5 @@ Run ctl(std::vector<std::string> args) {
     args.insert(args.begin(), ROLEWALL_CTL);
     return run(args);
 }
-
 
 } // namespace test
