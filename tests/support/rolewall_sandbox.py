@@ -44,7 +44,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from xml.etree import ElementTree
 
 SOURCE_DIR = os.path.realpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PYTHON = "/usr/bin/python3"  # Debian's: the one with python3-dbus, whatever PATH says
@@ -298,6 +299,16 @@ class Sandbox:
                            capture_output=True, text=True, timeout=10)
         return r.returncode == 0 and r.stdout.strip() == "b true"
 
+    def introspect(self):
+        """The names of the methods, signals and properties org.rolewall1.Manager has in the
+        running rolewalld (to tell which members this daemon offers)."""
+        r = subprocess.run(["busctl", f"--address={self.bus_address}", "introspect",
+                            "--xml-interface", "org.rolewall1", "/org/rolewall1"],
+                           capture_output=True, text=True, timeout=10, check=True)
+        root = ElementTree.fromstring(r.stdout)
+        return {m.get("name") for i in root.iter("interface")
+                if i.get("name") == "org.rolewall1.Manager" for m in i}
+
     # --- rolewalld -----------------------------------------------------------------------------
     def write_config(self, text):
         with open(self.config_path, "w") as f:
@@ -395,17 +406,33 @@ class Sandbox:
     def connect_tcp(self, host, address, port, timeout=1.5):
         """From client `host`, a TCP connection to address:port: "accepted" (connected),
         "refused" (RST or ICMP unreachable: a reject) or "dropped" (no answer in `timeout`)."""
-        script = ("import socket, sys\n"
-                  "addr, port, t = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])\n"
-                  "try:\n"
-                  "    socket.create_connection((addr, port), timeout=t).close(); print('accepted')\n"
-                  "except socket.timeout:\n"
-                  "    print('dropped')\n"
-                  "except OSError:\n"
-                  "    print('refused')\n")
-        r = self.hosts[host].run([PYTHON, "-c", script, address, port, timeout], check=True,
+        return self.connect_tcp_many(host, [(address, port)], timeout)[(address, port)]
+
+    def connect_tcp_many(self, host, targets, timeout=1.5):
+        """connect_tcp() to each (address, port) of `targets` at once, from one process in
+        `host`: {(address, port): "accepted" | "refused" | "dropped"}."""
+        script = ("import socket, sys, threading\n"
+                  "t = float(sys.argv[1]); out = {}\n"
+                  "def probe(a, p):\n"
+                  "    try:\n"
+                  "        socket.create_connection((a, int(p)), timeout=t).close()\n"
+                  "        out[a, p] = 'accepted'\n"
+                  "    except socket.timeout:\n"
+                  "        out[a, p] = 'dropped'\n"
+                  "    except OSError:\n"
+                  "        out[a, p] = 'refused'\n"
+                  "pairs = list(zip(sys.argv[2::2], sys.argv[3::2]))\n"
+                  "threads = [threading.Thread(target=probe, args=ap) for ap in pairs]\n"
+                  "[th.start() for th in threads]; [th.join() for th in threads]\n"
+                  "for a, p in pairs: print(a, p, out[a, p])\n")
+        args = [str(x) for target in targets for x in target]
+        r = self.hosts[host].run([PYTHON, "-c", script, timeout] + args, check=True,
                                  timeout=timeout + 10)
-        return r.stdout.strip()
+        result = {}
+        for line in r.stdout.splitlines():
+            address, port, verdict = line.split()
+            result[(address, int(port))] = verdict
+        return result
 
     # --- the end -------------------------------------------------------------------------------
     def pids(self):
