@@ -45,6 +45,10 @@ const std::vector<NamedRange> &named_ranges() {
          {50000, 50999},
          "ports an FTP server offers for passive-mode data connections; set the FTP daemon "
          "to the same range"},
+        {"wireguard_ports",
+         {51820, 51820},
+         "UDP ports WireGuard interfaces listen on (ListenPort); 51820 is the convention of "
+         "the WireGuard docs, not an IANA assignment"},
     };
     return list;
 }

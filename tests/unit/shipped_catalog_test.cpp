@@ -246,3 +246,76 @@ TEST_CASE("Every row of the seed's port table is answered or documented as not a
         CHECK(seen.count(e));
     }
 }
+
+namespace {
+
+std::set<std::string> role_port_set(const std::string &role) {
+    std::set<std::string> got;
+    for (const auto &p : shipped().role_ports(role, default_range_values()))
+        got.insert(port_range_str(p.ports) + "/" + l4_name(p.l4));
+    for (const auto &p : shipped().role_ip_protocols(role))
+        got.insert(ip_protocol_name(p.number));
+    return got;
+}
+
+} // namespace
+
+TEST_CASE("rolewallctl which answers every port a Samba office serves today") {
+    // PORT/PROTO -> a role that must be among the roles `which` names for it.
+    const std::vector<std::pair<std::string, std::string>> ports = {
+        {"3702/udp", "samba-discovery"},
+        {"5357/tcp", "samba-discovery"},
+        {"5353/udp", "samba-discovery"},
+        {"5355/udp", "samba-discovery"},
+        {"5355/tcp", "samba-discovery"},
+        {"631/tcp", "ipp-print-server"},
+        {"9100/tcp", "raw-print-server"},
+        {"51820/udp", "wireguard"},
+        {"1194/udp", "openvpn"},
+        {"1194/tcp", "openvpn-tcp"},
+        {"500/udp", "ikev2-vpn"},
+        {"4500/udp", "ikev2-vpn"},
+        {"547/udp", "dhcpv6-server"},
+        {"514/udp", "syslog-server"},
+        {"514/tcp", "syslog-server"},
+        {"6514/tcp", "syslog-tls-server"},
+        {"853/tcp", "dns-over-tls-server"},
+        {"9090/tcp", "cockpit"},
+        {"3493/tcp", "ups-server"},
+        {"3128/tcp", "web-proxy"},
+    };
+    for (const auto &[port, role] : ports) {
+        auto r = test::ctl({"--catalog", test::source_dir() + "/catalog", "which", port});
+        INFO("rolewallctl which " << port << ": " << r.err << r.out);
+        REQUIRE(r.status == 0);
+        CHECK(r.out.find(role) != std::string::npos);
+    }
+}
+
+TEST_CASE("The Samba office roles open exactly their ports") {
+    using Set = std::set<std::string>;
+    CHECK(role_port_set("samba-discovery") ==
+          Set{"3702/udp", "5357/tcp", "5353/udp", "5355/udp", "5355/tcp", "igmp"});
+    CHECK(role_port_set("ipp-print-server") == Set{"631/tcp", "5353/udp", "igmp"});
+    CHECK(role_port_set("raw-print-server") == Set{"9100/tcp"});
+    CHECK(role_port_set("wireguard") == Set{"51820/udp"});
+    CHECK(role_port_set("openvpn") == Set{"1194/udp"});
+    CHECK(role_port_set("openvpn-tcp") == Set{"1194/tcp"});
+    CHECK(role_port_set("ikev2-vpn") == Set{"500/udp", "4500/udp", "esp"});
+    CHECK(role_port_set("dhcpv6-server") == Set{"547/udp"});
+    CHECK(role_port_set("syslog-server") == Set{"514/udp", "514/tcp"});
+}
+
+TEST_CASE("wireguard opens the configured wireguard_ports, not a fixed port") {
+    RangeValues v = default_range_values();
+    v["wireguard_ports"] = {51820, 51822};
+    auto ports = shipped().role_ports("wireguard", v);
+    REQUIRE(ports.size() == 1);
+    CHECK(ports[0].ports == PortRange{51820, 51822});
+    CHECK(ports[0].l4 == L4::udp);
+}
+
+TEST_CASE("file-server and ad-dc point to samba-discovery") {
+    CHECK(shipped().role("file-server")->note.find("samba-discovery") != std::string::npos);
+    CHECK(shipped().role("ad-dc")->note.find("samba-discovery") != std::string::npos);
+}
