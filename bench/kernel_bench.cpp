@@ -4,8 +4,8 @@
 //
 //   build/bench/kernel_bench [--reps N] [--only CASE]
 //     N scales the repetitions (default 1); CASE is one of toggle, create, sources, big-toggle.
+#include "kernel/nft_backend.hpp"
 #include "rolewall/catalog.hpp"
-#include "rolewall/nft_backend.hpp"
 #include "rolewall/paths.hpp"
 #include "testns.hpp"
 
@@ -124,11 +124,12 @@ Row toggle(const std::string &what, const Layout &off, const Layout &on, int rep
     std::vector<double> ours, theirs;
     {
         auto b = fresh_backend();
-        must(b->apply(off), "applying the base layout");
+        must(b->apply(off, ApplyHint::everything()), "applying the base layout");
         for (int i = 0; i < 2 * reps; ++i) {
             const Layout &next = i % 2 ? off : on;
             auto t0 = Clock::now();
-            auto r = hinted ? b->apply_roles(next, {role}) : b->apply(next);
+            auto r = hinted ? b->apply(next, ApplyHint::only({role}))
+                            : b->apply(next, ApplyHint::everything());
             ours.push_back(micros(Clock::now() - t0));
             if (!r || r->kind != ApplyReport::Kind::elements) die("toggle did not change elements");
         }
@@ -151,7 +152,7 @@ Row create(const std::string &what, const Layout &layout, int reps) {
     for (int i = 0; i < reps; ++i) {
         auto b = fresh_backend();
         auto t0 = Clock::now();
-        auto r = b->apply(layout);
+        auto r = b->apply(layout, ApplyHint::everything());
         ours.push_back(micros(Clock::now() - t0));
         if (!r || r->kind != ApplyReport::Kind::created) die("creation failed");
     }
@@ -172,9 +173,9 @@ Row rescope(const std::string &what, const Layout &small, const Layout &big, int
     std::vector<double> ours, theirs;
     for (int i = 0; i < reps; ++i) {
         auto b = fresh_backend();
-        must(b->apply(small), "applying the small scope");
+        must(b->apply(small, ApplyHint::everything()), "applying the small scope");
         auto t0 = Clock::now();
-        auto r = b->apply(big);
+        auto r = b->apply(big, ApplyHint::everything());
         ours.push_back(micros(Clock::now() - t0));
         if (!r || r->kind != ApplyReport::Kind::elements) die("re-scoping failed");
     }
@@ -239,9 +240,10 @@ int main(int argc, char **argv) {
                            std::to_string(on.set(toggled + "_tcp")->elements.size() +
                                           on.set(toggled + "_udp")->elements.size()) +
                            " port ranges (30 roles enabled)";
-        // apply_roles() is what rolewalld calls for a toggle; apply() compares every set.
-        rows.push_back(toggle(what + ", apply_roles()", off, on, 200 * scale, true, toggled));
-        rows.push_back(toggle(what + ", apply()", off, on, 200 * scale, false, toggled));
+        // A hint naming the role is what rolewalld gives for a toggle; "everything" compares
+        // every set.
+        rows.push_back(toggle(what + ", hint: the role", off, on, 200 * scale, true, toggled));
+        rows.push_back(toggle(what + ", hint: everything", off, on, 200 * scale, false, toggled));
     }
     if (wanted("create"))
         rows.push_back(create("whole layout from empty (31 roles enabled)", on, 20 * scale));
@@ -254,9 +256,9 @@ int main(int argc, char **argv) {
                                    (n > 10000 ? 3 : 6) * scale));
         if (n == 100000 && wanted("big-toggle")) {
             Layout big_off = catalog_layout(cat, 30, toggled, {{big_role, sources(n)}});
-            rows.push_back(toggle("same toggle, 100,000 sources in another role, apply()", big_off,
-                                  big, 20 * scale, false, toggled));
-            rows.push_back(toggle("same toggle, 100,000 sources in another role, apply_roles()",
+            rows.push_back(toggle("same toggle, 100,000 sources in another role, hint: everything",
+                                  big_off, big, 20 * scale, false, toggled));
+            rows.push_back(toggle("same toggle, 100,000 sources in another role, hint: the role",
                                   big_off, big, 200 * scale, true, toggled));
         }
     }

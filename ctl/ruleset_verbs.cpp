@@ -1,6 +1,6 @@
 // render and check: the ruleset a config makes, without the daemon.
 #include "ctl.hpp"
-#include "rolewall/nft_backend.hpp"
+#include "kernel/nft_backend.hpp"
 #include "rolewall/ruleset.hpp"
 
 #include <cstdio>

@@ -1,9 +1,9 @@
 // rolewalld: command line, logging, the kernel backend and the Daemon. Everything else is in
 // the libraries (rolewall-daemon, rolewall-bus, rolewall-kernel, rolewall-core).
 #include "daemon.hpp"
+#include "kernel/nft_backend.hpp"
 #include "log.hpp"
 #include "options.hpp"
-#include "rolewall/nft_backend.hpp"
 
 using namespace rolewall;
 

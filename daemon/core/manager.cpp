@@ -248,7 +248,7 @@ Result<Report> Manager::change(RoleEdit edit) {
         std::map<std::string, Scope> scope;
         if (now) scope.emplace(role, now->scope);
         previous = update_role_sets(layout_, catalog_, config_.ranges, scope, {role});
-        auto applied = backend_.apply_roles(layout_, {role});
+        auto applied = backend_.apply(layout_, ApplyHint::only({role}));
         if (!applied) {
             put_back_sets(layout_, std::move(previous));
             return applied.error();
@@ -261,7 +261,7 @@ Result<Report> Manager::change(RoleEdit edit) {
             Error e = committed.error();
             if (kernel) {
                 put_back_sets(layout_, std::move(previous));
-                auto undo = backend_.apply_roles(layout_, {role});
+                auto undo = backend_.apply(layout_, ApplyHint::only({role}));
                 if (!undo)
                     e.message +=
                         "; putting the previous ruleset back failed too: " + undo.error().message;
@@ -312,7 +312,7 @@ Result<Report> Manager::transact(Next next) {
     EnabledRoles roles = effective_roles(*next.catalog, *next.config, next.saved, next.runtime);
     Layout layout =
         build_layout(*next.catalog, next.config->policy, next.config->ranges, scopes_of(roles));
-    auto applied = backend_.apply(layout);
+    auto applied = backend_.apply(layout, ApplyHint::everything());
     if (!applied) return applied.error();
     report.applied = true;
     report.apply = *applied;

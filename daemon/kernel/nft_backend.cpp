@@ -1,4 +1,4 @@
-#include "rolewall/nft_backend.hpp"
+#include "nft_backend.hpp"
 
 #include "dump.hpp"
 #include "netlink.hpp"
@@ -60,14 +60,14 @@ struct Cache {
 };
 
 // Sets whose elements differ, handed to rolewall::diff() alone: comparing equal sets is
-// cheaper than sorting copies of them. With `only`, the sets of other roles are taken to be
-// unchanged and not even compared.
+// cheaper than sorting copies of them. The sets of roles the hint does not cover are taken to
+// be unchanged and not even compared.
 std::vector<SetChange> changes_between(const std::vector<SetContent> &have, const Layout &want,
-                                       const std::vector<std::string> *only) {
+                                       const ApplyHint &hint) {
     std::vector<SetContent> now, next;
     std::size_t i = 0; // both lists are sorted by name: walk them side by side
     for (const SetContent &d : want.sets) {
-        if (only && std::find(only->begin(), only->end(), d.spec.role) == only->end()) continue;
+        if (!hint.covers(d.spec.role)) continue;
         while (i < have.size() && have[i].spec.name < d.spec.name)
             ++i;
         bool found = i < have.size() && have[i].spec.name == d.spec.name;
@@ -115,9 +115,8 @@ struct NftBackend::Impl {
 
     Status load();
     bool same_fingerprint(const Layout &desired);
-    Result<Plan> plan(const Layout &desired, const std::vector<std::string> *only);
-    Result<ApplyReport> apply_once(const Layout &desired, const std::vector<std::string> *only,
-                                   bool &again);
+    Result<Plan> plan(const Layout &desired, const ApplyHint &hint);
+    Result<ApplyReport> apply_once(const Layout &desired, const ApplyHint &hint, bool &again);
     void remember(const Layout &desired, const Plan &plan);
 };
 
@@ -198,7 +197,7 @@ bool NftBackend::Impl::same_fingerprint(const Layout &desired) {
 // What to send: everything when there is no table; the table anew when its fingerprint
 // differs (or it cannot become ours: only an orphaned persist table can be taken over);
 // else only element changes, taking the table over first if its owner went away.
-Result<Plan> NftBackend::Impl::plan(const Layout &desired, const std::vector<std::string> *only) {
+Result<Plan> NftBackend::Impl::plan(const Layout &desired, const ApplyHint &hint) {
     const Cache &c = *cache;
     if (c.table && c.table->owner && !c.ours)
         return make_error(Errc::kernel_rejected,
@@ -209,7 +208,7 @@ Result<Plan> NftBackend::Impl::plan(const Layout &desired, const std::vector<std
     bool by_elements = c.table && adoptable && same_fingerprint(desired);
     bool adopt = by_elements && flags && !c.ours;
     if (by_elements) {
-        p.changes = changes_between(c.sets, desired, only);
+        p.changes = changes_between(c.sets, desired, hint);
         if (p.changes.empty() && !adopt) return p; // nothing to send
     }
     // A table that is not ours could change between our read and this batch: tie the batch
@@ -268,15 +267,15 @@ void NftBackend::Impl::remember(const Layout &desired, const Plan &p) {
     }
 }
 
-Result<ApplyReport> NftBackend::Impl::apply_once(const Layout &desired,
-                                                 const std::vector<std::string> *only,
+Result<ApplyReport> NftBackend::Impl::apply_once(const Layout &desired, const ApplyHint &hint,
                                                  bool &again) {
     again = false;
-    if (!cache) {
+    bool fresh = !cache;
+    if (fresh) {
         if (auto st = load(); !st) return st.error();
-        only = nullptr; // freshly read: compare everything
     }
-    auto p = plan(desired, only);
+    const ApplyHint all = ApplyHint::everything(); // freshly read: compare everything
+    auto p = plan(desired, fresh ? all : hint);
     if (!p) return p.error();
     if (!p->batch) return p->report;
     auto out = sock.send(*p->batch);
@@ -298,18 +297,10 @@ Result<ApplyReport> NftBackend::Impl::apply_once(const Layout &desired,
     return result;
 }
 
-Result<ApplyReport> NftBackend::apply(const Layout &desired) {
+Result<ApplyReport> NftBackend::apply(const Layout &desired, const ApplyHint &hint) {
     bool again = false;
-    auto r = impl_->apply_once(desired, nullptr, again);
-    if (again) r = impl_->apply_once(desired, nullptr, again);
-    return r;
-}
-
-Result<ApplyReport> NftBackend::apply_roles(const Layout &desired,
-                                            const std::vector<std::string> &roles) {
-    bool again = false;
-    auto r = impl_->apply_once(desired, &roles, again);
-    if (again) r = impl_->apply_once(desired, nullptr, again);
+    auto r = impl_->apply_once(desired, hint, again);
+    if (again) r = impl_->apply_once(desired, ApplyHint::everything(), again);
     return r;
 }
 

@@ -4,9 +4,10 @@
 #include "rolewall/error.hpp"
 #include "rolewall/ruleset.hpp"
 
+#include <algorithm>
 #include <cstddef>
-#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rolewall {
@@ -19,6 +20,29 @@ struct ApplyReport {
     std::size_t messages = 0; // netlink messages in the transaction
 };
 
+// Which roles a change may have touched: the backend may take every other role's sets to be
+// as it last applied them. A caller that does not know (start, reload) says everything().
+class ApplyHint {
+  public:
+    static ApplyHint everything() { return ApplyHint(true, {}); }
+    static ApplyHint only(std::vector<std::string> roles) {
+        return ApplyHint(false, std::move(roles));
+    }
+
+    bool all() const { return all_; }
+    // The roles named; empty when all().
+    const std::vector<std::string> &roles() const { return roles_; }
+    // Whether the sets of `role` may differ from what the backend last applied.
+    bool covers(const std::string &role) const {
+        return all_ || std::find(roles_.begin(), roles_.end(), role) != roles_.end();
+    }
+
+  private:
+    ApplyHint(bool all, std::vector<std::string> roles) : all_(all), roles_(std::move(roles)) {}
+    bool all_;
+    std::vector<std::string> roles_;
+};
+
 class Backend {
   public:
     virtual ~Backend() = default;
@@ -26,36 +50,16 @@ class Backend {
     // Makes the kernel hold `desired` in one transaction: by element difference when the
     // table's fingerprint matches, else by replacing the table atomically. On failure the
     // kernel keeps what it had and the error names the role and service that caused it.
-    virtual Result<ApplyReport> apply(const Layout &desired) = 0;
-
-    // As apply(), for a caller that knows only the sets of `roles` can differ from the layout
-    // it last applied (roles toggled or re-scoped). A backend may then compare only those
-    // sets, so that a toggle costs the same however large other roles' scopes are.
-    virtual Result<ApplyReport> apply_roles(const Layout &desired,
-                                            const std::vector<std::string> &roles) {
-        (void)roles;
-        return apply(desired);
-    }
+    // With a hint naming roles, a backend may compare only those roles' sets, so that a
+    // toggle costs the same however large other roles' scopes are. There is no overload
+    // without a hint, so no caller (nor a wrapper) can lose it.
+    virtual Result<ApplyReport> apply(const Layout &desired, const ApplyHint &hint) = 0;
 
     // Asks the kernel to validate `desired` without committing anything.
     virtual Status check(const Layout &desired) = 0;
 
     // What the kernel holds now (sets of table inet rolewall), empty when there is no table.
     virtual Result<std::vector<SetContent>> read() = 0;
-};
-
-// A backend that records the layouts it is given (for tests of role logic).
-class RecordingBackend : public Backend {
-  public:
-    Result<ApplyReport> apply(const Layout &desired) override;
-    Result<ApplyReport> apply_roles(const Layout &desired,
-                                    const std::vector<std::string> &roles) override;
-    Status check(const Layout &desired) override;
-    Result<std::vector<SetContent>> read() override;
-
-    std::vector<Layout> applied;
-    std::vector<std::vector<std::string>> hints; // the roles of each apply_roles() call
-    bool fail_next = false; // the next apply fails with kernel_rejected and changes nothing
 };
 
 } // namespace rolewall

@@ -1,9 +1,9 @@
 #include "harness.hpp"
 
+#include "kernel/nft_backend.hpp"
 #include "mini_json.hpp"
 #include "rolewall/config.hpp"
 #include "rolewall/manager.hpp"
-#include "rolewall/nft_backend.hpp"
 #include "rolewall/state.hpp"
 
 #include <algorithm>

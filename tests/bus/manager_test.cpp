@@ -1,4 +1,5 @@
 // Role logic without kernel or bus: Manager over a RecordingBackend and files in a temp dir.
+#include "recording_backend.hpp"
 #include "rolewall/manager.hpp"
 #include "support.hpp"
 
@@ -8,6 +9,7 @@
 
 namespace fs = std::filesystem;
 using namespace rolewall;
+using testsupport::RecordingBackend;
 using testsupport::TempDir;
 
 namespace {
@@ -169,14 +171,18 @@ TEST_CASE("Enabling an enabled role with a new scope re-scopes it") {
 TEST_CASE("A change names only the roles it touches to the backend; start and reload none") {
     Fixture f;
     Manager m = f.started();
-    CHECK(f.backend.hints.empty()); // start compares everything
+    REQUIRE(f.backend.hints.size() == 1);
+    CHECK(f.backend.hints[0].all()); // start compares everything
     REQUIRE(m.enable("dc", scope({"lan0"}), false).ok());
     REQUIRE(m.disable("remote", true).ok());
-    REQUIRE(f.backend.hints.size() == 2);
-    CHECK(f.backend.hints[0] == std::vector<std::string>{"dc"});
-    CHECK(f.backend.hints[1] == std::vector<std::string>{"remote"});
+    REQUIRE(f.backend.hints.size() == 3);
+    CHECK_FALSE(f.backend.hints[1].all());
+    CHECK(f.backend.hints[1].roles() == std::vector<std::string>{"dc"});
+    CHECK(f.backend.hints[2].roles() == std::vector<std::string>{"remote"});
+    CHECK_FALSE(f.backend.hints[2].covers("dc"));
     REQUIRE(m.reload().ok());
-    CHECK(f.backend.hints.size() == 2);
+    REQUIRE(f.backend.hints.size() == 4);
+    CHECK(f.backend.hints[3].all());
     CHECK(f.backend.applied.size() == 4);
 }
 

@@ -3,9 +3,9 @@
 // kernel refusal through the whole daemon and bus (KernelRejected, nothing changed) without
 // having to break a real kernel.
 #include "daemon.hpp"
+#include "kernel/nft_backend.hpp"
 #include "log.hpp"
 #include "options.hpp"
-#include "rolewall/nft_backend.hpp"
 
 using namespace rolewall;
 
@@ -14,7 +14,7 @@ namespace {
 class RefusingBackend final : public Backend {
   public:
     explicit RefusingBackend(Backend &real) : real_(real) {}
-    Result<ApplyReport> apply(const Layout &desired) override {
+    Result<ApplyReport> apply(const Layout &desired, const ApplyHint &hint) override {
         Element refused = ifname_element("refused0", "");
         for (const auto &set : desired.sets)
             for (const auto &e : set.elements)
@@ -25,7 +25,7 @@ class RefusingBackend final : public Backend {
                     err.role = set.spec.role;
                     return err;
                 }
-        return real_.apply(desired);
+        return real_.apply(desired, hint);
     }
     Status check(const Layout &desired) override { return real_.check(desired); }
     Result<std::vector<SetContent>> read() override { return real_.read(); }

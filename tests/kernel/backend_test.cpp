@@ -1,8 +1,8 @@
 // The kernel backend against a real kernel, in this process's own network namespace.
 #include "backend_util.hpp"
 #include "dump.hpp"
+#include "kernel/nft_backend.hpp"
 #include "kernel_util.hpp"
-#include "rolewall/nft_backend.hpp"
 #include "rolewall/paths.hpp"
 
 #include <catch2/catch.hpp>
@@ -186,7 +186,7 @@ TEST_CASE("A refused transaction names the role and service, and the kernel keep
 
     // 75-85 overlaps port 80 already in web_tcp: the kernel refuses overlapping intervals.
     find(roles, "web")->tcp.push_back({75, 85, "overlapping"});
-    auto r = backend->apply(make_layout(roles));
+    auto r = backend->apply(make_layout(roles), ApplyHint::everything());
     REQUIRE_FALSE(r.ok());
     const Error &e = r.error();
     CHECK(e.code == Errc::kernel_rejected);
@@ -211,7 +211,7 @@ TEST_CASE("A refused creation leaves no table behind") {
     auto backend = open_backend();
     auto roles = sample_roles();
     find(roles, "ad-dc")->udp.push_back({100, 200, "too-wide"}); // overlaps 123
-    auto r = backend->apply(make_layout(roles));
+    auto r = backend->apply(make_layout(roles), ApplyHint::everything());
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code == Errc::kernel_rejected);
     CHECK(r.error().role == "ad-dc");

@@ -1,7 +1,7 @@
 // Opening a backend and applying a layout, each failing the test with the backend's message.
 #pragma once
 
-#include "rolewall/nft_backend.hpp"
+#include "kernel/nft_backend.hpp"
 
 #include <catch2/catch.hpp>
 #include <memory>
@@ -17,7 +17,7 @@ inline std::unique_ptr<rolewall::NftBackend> open_backend() {
 }
 
 inline rolewall::ApplyReport apply_ok(rolewall::Backend &b, const rolewall::Layout &layout) {
-    auto r = b.apply(layout);
+    auto r = b.apply(layout, rolewall::ApplyHint::everything());
     INFO((r ? std::string() : r.error().message));
     REQUIRE(r.ok());
     return *r;

@@ -1,7 +1,7 @@
 // Large scopes: 100,000 source entries in one role.
 #include "backend_util.hpp"
+#include "kernel/nft_backend.hpp"
 #include "kernel_util.hpp"
-#include "rolewall/nft_backend.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -36,7 +36,7 @@ TEST_CASE("100,000 source entries go through as one transaction") {
     // Toggling another role stays an element change of a few messages.
     roles[0].enabled = false;
     Layout toggled = make_layout(roles);
-    auto t = backend->apply_roles(toggled, {"ad-dc"});
+    auto t = backend->apply(toggled, ApplyHint::only({"ad-dc"}));
     REQUIRE(t.ok());
     CHECK(t->kind == ApplyReport::Kind::elements);
     CHECK(t->messages < 10);

@@ -1,8 +1,8 @@
 // Table ownership: with owner|persist the table belongs to the backend's socket while it is
 // open and outlives it; a new backend takes it over in place.
 #include "backend_util.hpp"
+#include "kernel/nft_backend.hpp"
 #include "kernel_util.hpp"
-#include "rolewall/nft_backend.hpp"
 
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -27,7 +27,7 @@ int apply_in_child(const Layout &layout, Ending ending) {
     pid_t pid = fork();
     if (pid == 0) {
         auto b = NftBackend::open();
-        if (!b || !(*b)->apply(layout)) _exit(3);
+        if (!b || !(*b)->apply(layout, ApplyHint::everything())) _exit(3);
         if (ending == Ending::sigkill) raise(SIGKILL);
         _exit(0); // no destructors: as abrupt as a crash, short of the signal
     }
@@ -42,7 +42,7 @@ TEST_CASE("The table outlives the backend that made it") {
     Layout layout = make_layout(sample_roles());
     {
         auto backend = open_backend();
-        REQUIRE(backend->apply(layout).ok());
+        REQUIRE(backend->apply(layout, ApplyHint::everything()).ok());
     }
     REQUIRE(table_exists());
     CHECK(without_owner(listing()) == render_nft(layout));
@@ -61,7 +61,7 @@ TEST_CASE("The table outlives its process, whether it exits or is killed") {
     // A new backend takes it over with one message and changes nothing else.
     auto before = handles();
     auto backend = open_backend();
-    auto r = backend->apply(layout);
+    auto r = backend->apply(layout, ApplyHint::everything());
     REQUIRE(r.ok());
     CHECK(r->kind == ApplyReport::Kind::unchanged);
     CHECK(r->messages == 1);
@@ -78,7 +78,7 @@ TEST_CASE("A backend started on an existing table reaches the desired state by d
     Layout wanted = make_layout(roles);
     auto backend = open_backend();
     std::uint32_t gen = generation();
-    auto r = backend->apply(wanted);
+    auto r = backend->apply(wanted, ApplyHint::everything());
     REQUIRE(r.ok());
     CHECK(r->kind == ApplyReport::Kind::elements);
     CHECK(generation() == gen + 1);
@@ -90,7 +90,7 @@ TEST_CASE("Nobody else can change or delete the table while the backend owns it"
     auto backend = open_backend();
     if (!backend->table_flags()) return;
     Layout layout = make_layout(sample_roles());
-    REQUIRE(backend->apply(layout).ok());
+    REQUIRE(backend->apply(layout, ApplyHint::everything()).ok());
     std::string before = listing();
     REQUIRE(nft_script("table ip other {\n  chain c {\n  }\n}\n").status == 0);
 
@@ -104,7 +104,7 @@ TEST_CASE("Nobody else can change or delete the table while the backend owns it"
     CHECK(listing() == before);
     // A second backend in this namespace is refused without sending anything.
     auto other = open_backend();
-    auto r = other->apply(make_layout({}));
+    auto r = other->apply(make_layout({}), ApplyHint::everything());
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code == Errc::kernel_rejected);
     CHECK_THAT(r.error().message, Catch::Contains("belongs to another process"));

@@ -1,7 +1,7 @@
 // Real packets through the firewall: a gateway namespace runs the backend, clients on its LAN
 // and WAN sides try TCP, UDP and a bare IP protocol, IPv4 and IPv6, after each change.
+#include "kernel/nft_backend.hpp"
 #include "kernel_util.hpp"
-#include "rolewall/nft_backend.hpp"
 #include "traffic.hpp"
 
 #include <catch2/catch.hpp>
@@ -83,14 +83,14 @@ TEST_CASE("Traffic reaches exactly the ports of enabled roles, within their scop
     REQUIRE(backend.ok());
 
     Roles roles;
-    REQUIRE((*backend)->apply(layout_for(roles)).ok());
+    REQUIRE((*backend)->apply(layout_for(roles), ApplyHint::everything()).ok());
     SECTION("as applied: lanweb on lan0, sourced from the WAN networks, open to all") {
         check_matrix(hosts, servers, hosts.lan, {true, false, true});
         check_matrix(hosts, servers, hosts.wan, {false, true, true});
     }
     SECTION("after disabling the open role") {
         roles.open_enabled = false;
-        auto r = (*backend)->apply(layout_for(roles));
+        auto r = (*backend)->apply(layout_for(roles), ApplyHint::everything());
         REQUIRE(r.ok());
         CHECK(r->kind == ApplyReport::Kind::elements);
         check_matrix(hosts, servers, hosts.lan, {true, false, false});
@@ -99,7 +99,7 @@ TEST_CASE("Traffic reaches exactly the ports of enabled roles, within their scop
     SECTION("after re-scoping: lanweb to wan0, sourced to the LAN networks") {
         roles.lanweb_interfaces = {"wan*"};
         roles.sourced_sources = {"192.0.2.0/24", "2001:db8:1::/64"};
-        auto r = (*backend)->apply(layout_for(roles));
+        auto r = (*backend)->apply(layout_for(roles), ApplyHint::everything());
         REQUIRE(r.ok());
         CHECK(r->kind == ApplyReport::Kind::elements);
         check_matrix(hosts, servers, hosts.lan, {false, true, true});
@@ -108,7 +108,7 @@ TEST_CASE("Traffic reaches exactly the ports of enabled roles, within their scop
     SECTION("with lanweb unscoped and sourced from one host only") {
         roles.lanweb_interfaces = {};
         roles.sourced_sources = {"198.51.100.2", "2001:db8:2::2"};
-        REQUIRE((*backend)->apply(layout_for(roles)).ok());
+        REQUIRE((*backend)->apply(layout_for(roles), ApplyHint::everything()).ok());
         check_matrix(hosts, servers, hosts.lan, {true, false, true});
         check_matrix(hosts, servers, hosts.wan, {true, true, true});
     }

@@ -1,8 +1,11 @@
-#include "rolewall/backend.hpp"
+#include "recording_backend.hpp"
 
-namespace rolewall {
+namespace testsupport {
 
-Result<ApplyReport> RecordingBackend::apply(const Layout &desired) {
+using namespace rolewall;
+
+Result<ApplyReport> RecordingBackend::apply(const Layout &desired, const ApplyHint &hint) {
+    hints.push_back(hint);
     if (fail_next) {
         fail_next = false;
         return make_error(Errc::kernel_rejected, "the kernel refused the change (test)");
@@ -24,12 +27,6 @@ Result<ApplyReport> RecordingBackend::apply(const Layout &desired) {
     return r;
 }
 
-Result<ApplyReport> RecordingBackend::apply_roles(const Layout &desired,
-                                                  const std::vector<std::string> &roles) {
-    hints.push_back(roles);
-    return apply(desired);
-}
-
 Status RecordingBackend::check(const Layout &) {
     return Ok{};
 }
@@ -39,4 +36,4 @@ Result<std::vector<SetContent>> RecordingBackend::read() {
     return applied.back().sets;
 }
 
-} // namespace rolewall
+} // namespace testsupport

@@ -1,5 +1,6 @@
 // The kernel backend: table inet rolewall over libnftnl/libmnl, nothing else in the ruleset
-// touched. See docs/KERNEL.md.
+// touched. See docs/KERNEL.md. The one header of daemon/kernel/ that the rest of the tree
+// (rolewalld's main, rolewallctl, tests) includes, as "kernel/nft_backend.hpp".
 #pragma once
 
 #include "rolewall/backend.hpp"
@@ -18,14 +19,12 @@ class NftBackend : public Backend {
     static Result<std::unique_ptr<NftBackend>> open();
     ~NftBackend() override;
 
-    Result<ApplyReport> apply(const Layout &desired) override;
+    // With a hint naming roles, compares only those roles' sets with what this backend last
+    // applied. Without a picture of the kernel (first use, after an error) it compares
+    // everything.
+    Result<ApplyReport> apply(const Layout &desired, const ApplyHint &hint) override;
     Status check(const Layout &desired) override;
     Result<std::vector<SetContent>> read() override;
-
-    // Compares only the sets of `roles` with what this backend last applied. Without a
-    // picture of the kernel (first use, after an error) it compares everything.
-    Result<ApplyReport> apply_roles(const Layout &desired,
-                                    const std::vector<std::string> &roles) override;
 
     // owner|persist (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST) when the kernel has both, else 0:
     // the flags this backend gives table inet rolewall.

@@ -1,0 +1,24 @@
+// A Backend that records the layouts it is given, for tests of role logic without a kernel
+// (the interface is include/rolewall/backend.hpp; this stub lives with the tests).
+#pragma once
+
+#include "rolewall/backend.hpp"
+
+#include <string>
+#include <vector>
+
+namespace testsupport {
+
+class RecordingBackend : public rolewall::Backend {
+  public:
+    rolewall::Result<rolewall::ApplyReport> apply(const rolewall::Layout &desired,
+                                                  const rolewall::ApplyHint &hint) override;
+    rolewall::Status check(const rolewall::Layout &desired) override;
+    rolewall::Result<std::vector<rolewall::SetContent>> read() override;
+
+    std::vector<rolewall::Layout> applied;
+    std::vector<rolewall::ApplyHint> hints; // the hint of each apply() call
+    bool fail_next = false; // the next apply fails with kernel_rejected and changes nothing
+};
+
+} // namespace testsupport
