@@ -46,8 +46,10 @@ install(FILES "${_rw_src}/systemd/org.rolewall1.policy"
         DESTINATION "${_rw_datadir}/polkit-1/actions")
 
 # --- Shell completion and documentation -----------------------------------------------------
-install(FILES "${_rw_src}/ctl/completion/rolewallctl"
+install(FILES "${ROLEWALL_COMPLETION_DIR}/rolewallctl"
         DESTINATION "${_rw_datadir}/bash-completion/completions")
+install(FILES "${ROLEWALL_COMPLETION_DIR}/_rolewallctl"
+        DESTINATION "${_rw_datadir}/zsh/vendor-completions")
 install(FILES "${_rw_src}/docs/INSTALL.md" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
 
 set(_rw_man_pages docs/man/rolewalld.8 docs/man/rolewallctl.8 docs/man/rolewall.toml.5)

@@ -57,6 +57,16 @@ void help() {
                 rolewall::paths::config_file);
 }
 
+// For the generated bash and zsh completion (ctl/completion): "verb NAME" per verb and
+// "option --NAME" or "option --NAME=" (takes a value) per option, this one excepted.
+void print_completion_words(const option *longopts) {
+    for (const auto &v : verbs)
+        std::printf("verb %s\n", v.name);
+    for (const option *o = longopts; o->name; ++o)
+        if (std::string_view(o->name) != "completion-words")
+            std::printf("option --%s%s\n", o->name, o->has_arg == no_argument ? "" : "=");
+}
+
 enum {
     opt_catalog = 256,
     opt_local,
@@ -65,7 +75,8 @@ enum {
     opt_interface,
     opt_source,
     opt_runtime,
-    opt_version
+    opt_version,
+    opt_completion_words, // hidden: the words shell completion offers
 };
 
 Options parse(int argc, char **argv) {
@@ -79,6 +90,7 @@ Options parse(int argc, char **argv) {
         {"runtime", no_argument, nullptr, opt_runtime},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, opt_version},
+        {"completion-words", no_argument, nullptr, opt_completion_words},
         {},
     };
     Options o;
@@ -113,6 +125,9 @@ Options parse(int argc, char **argv) {
             break;
         case 'h':
             help();
+            std::exit(exit_ok);
+        case opt_completion_words:
+            print_completion_words(longopts);
             std::exit(exit_ok);
         case opt_version:
             std::printf("rolewallctl %s\n", rolewall::paths::version);

@@ -61,6 +61,7 @@ expected_files() {
             usr/share/dbus-1/interfaces/org.rolewall1.Manager.xml \
             usr/share/polkit-1/actions/org.rolewall1.policy \
             usr/share/bash-completion/completions/rolewallctl \
+            usr/share/zsh/vendor-completions/_rolewallctl \
             usr/share/doc/rolewall/INSTALL.md \
             "usr/share/man/man8/rolewalld.8$m" \
             "usr/share/man/man8/rolewallctl.8$m" \
@@ -331,11 +332,13 @@ check_man() {
     echo "man pages render without warnings"
 }
 
-# --- bash completion -------------------------------------------------------------------------
-check_completion() {
-    local bin=$WORK_DIR/completion-bin
+# --- shell completion ------------------------------------------------------------------------
+COMPLETION_DIR=$BUILD_DIR/completion
+
+# A stand-in rolewallctl for "list": prints a header and two roles, and records its arguments.
+completion_stub() {
+    local bin=$1
     rm -rf "$bin" && mkdir -p "$bin"
-    # A stand-in rolewallctl: "list" prints a header and two roles, and records its arguments.
     cat >"$bin/rolewallctl" <<EOF
 #!/bin/sh
 echo "\$*" >>"$bin/calls"
@@ -344,6 +347,12 @@ echo "ad-dc                      Active Directory domain controller"
 echo "ssh                        SSH server"
 EOF
     chmod +x "$bin/rolewallctl"
+}
+
+check_completion() {
+    local script=$COMPLETION_DIR/rolewallctl bin=$WORK_DIR/completion-bin
+    [[ -f $script ]] || fail "no generated $script (is the tree built?)"
+    completion_stub "$bin"
     PATH="$bin:$PATH" bash --norc --noprofile -c '
         source "$1"
         n=0
@@ -356,7 +365,6 @@ EOF
                 echo "FAIL: [$*] completes to [$got], expected [$want]" >&2; n=$((n + 1))
             fi
         }
-        expect "list show which services render check status enable disable reload" rolewallctl ""
         expect "enable" rolewallctl en
         expect "--catalog --config" rolewallctl --c
         expect "--local-catalog" rolewallctl --l
@@ -365,15 +373,74 @@ EOF
         expect "ssh" rolewallctl disable s
         expect "" rolewallctl show ssh ""
         expect "--interface" rolewallctl enable ad-dc --int
-        expect "--runtime" rolewallctl disable ssh --r
+        expect "--runtime" rolewallctl disable ssh --runt
         expect "lo" rolewallctl enable ad-dc --interface l
         expect "" rolewallctl enable ad-dc --source ""
+        expect "ad-dc ssh" rolewallctl --json enable --interface lo ""
         expect "445/tcp 445/udp" rolewallctl which 445
         grep -qx -- "--catalog /srv/cat list" "$2" || { echo "FAIL: --catalog was not passed to list" >&2; n=$((n + 1)); }
         exit $n
-    ' check "$SOURCE_DIR/ctl/completion/rolewallctl" "$bin/calls" || fail "bash completion"
+    ' check "$script" "$bin/calls" || fail "bash completion"
     [[ -e /sys/class/net/lo ]] || note "no /sys/class/net/lo here"
-    echo "completion offers verbs, options, roles and interfaces"
+    echo "bash completion offers verbs, options, roles and interfaces"
+}
+
+# The verbs and options "rolewallctl --help" documents, as "verb NAME" and "option --NAME".
+help_words() {
+    local help
+    help=$("$CTL" --help) || fail "rolewallctl --help failed"
+    awk '/^Verbs:/ { on = 1; next } on && NF == 0 { exit } on { print "verb " $1 }' <<<"$help"
+    grep -oE -- '--[a-z][a-z0-9-]*' <<<"$help" | sort -u | sed 's/^/option /'
+}
+
+# Every verb and option of --help is completed, by bash and by zsh, before and after a verb.
+check_completion_help() {
+    [[ -x ${CTL:-} ]] || skip "rolewallctl is not built in this tree"
+    need zsh zsh
+    local words bin=$WORK_DIR/completion-bin
+    words=$(help_words)
+    [[ $(grep -c '^verb ' <<<"$words") -ge 5 && $(grep -c '^option ' <<<"$words") -ge 5 ]] ||
+        fail "could not read the verbs and options of rolewallctl --help:"$'\n'"$words"
+    completion_stub "$bin"
+    PATH="$bin:$PATH" bash --norc --noprofile -c '
+        source "$1"; n=0
+        offered() { COMP_WORDS=(rolewallctl "$@"); COMP_CWORD=$#; COMPREPLY=(); _rolewallctl; printf "%s\n" "${COMPREPLY[@]}"; }
+        verbs=$(offered ""); opts=$(offered --); after=$(offered status --)
+        while read -r kind word; do
+            case $kind in
+                verb) grep -qx -- "$word" <<<"$verbs" || { echo "FAIL: bash does not complete the verb $word" >&2; n=$((n + 1)); } ;;
+                option) grep -qx -- "$word" <<<"$opts" && grep -qx -- "$word" <<<"$after" ||
+                    { echo "FAIL: bash does not complete the option $word" >&2; n=$((n + 1)); } ;;
+            esac
+        done
+        exit $n
+    ' check "$COMPLETION_DIR/rolewallctl" <<<"$words" || fail "bash completion lacks words of --help"
+    # zsh: the completion function, with compadd and the other completion builtins replaced by
+    # recorders that keep what matches the word being completed, as compadd does.
+    PATH="$bin:$PATH" zsh -f -c '
+        compadd() {
+            local -a w; local x
+            if [[ $1 == -a ]]; then w=(${(P)2}); else [[ $1 == -- ]] && shift; w=("$@"); fi
+            for x in $w; do [[ $x == ${words[CURRENT]}* ]] && print -r -- $x; done
+        }
+        _files() { print "<files>"; }; _directories() { print "<directories>"; }; _message() { print "<message>"; }
+        src=$1; n=0
+        offered() { words=(rolewallctl "$@"); CURRENT=${#words}; source $src; }
+        verbs=$(offered ""); opts=$(offered --); after=$(offered status --)
+        roles=$(offered enable ""); ifs=$(offered enable --interface ""); cat=$(offered --catalog "")
+        while read -r kind word; do
+            case $kind in
+                verb) (( ${${(f)verbs}[(Ie)$word]} )) || { print -u2 "FAIL: zsh does not complete the verb $word"; (( n++ )); } ;;
+                option) (( ${${(f)opts}[(Ie)$word]} && ${${(f)after}[(Ie)$word]} )) ||
+                    { print -u2 "FAIL: zsh does not complete the option $word"; (( n++ )); } ;;
+            esac
+        done
+        [[ $roles == $(print "ad-dc\nssh") ]] || { print -u2 "FAIL: zsh offers [$roles] as roles"; (( n++ )); }
+        (( ${${(f)ifs}[(Ie)lo]} )) || { print -u2 "FAIL: zsh offers [$ifs] as interfaces"; (( n++ )); }
+        [[ $cat == "<directories>" ]] || { print -u2 "FAIL: zsh offers [$cat] for --catalog"; (( n++ )); }
+        exit $n
+    ' zsh "$COMPLETION_DIR/_rolewallctl" <<<"$words" || fail "zsh completion lacks words of --help"
+    echo "bash and zsh complete all $(grep -c '^verb ' <<<"$words") verbs and $(grep -c '^option ' <<<"$words") options of --help"
 }
 
 case "${1:-}" in
@@ -385,8 +452,9 @@ case "${1:-}" in
     bus-policy) check_bus_policy ;;
     man) check_man ;;
     completion) check_completion ;;
+    completion-help) check_completion_help ;;
     *)
-        echo "usage: $0 install|tree|unit|package|xml|bus-policy|man|completion" >&2
+        echo "usage: $0 install|tree|unit|package|xml|bus-policy|man|completion|completion-help" >&2
         exit 2
         ;;
 esac
