@@ -195,7 +195,7 @@ AnonymousSet anonymous_set(const std::string &table, std::uint32_t id, std::uint
 // icmp type { destination-unreachable, time-exceeded, parameter-problem }
 AnonymousSet icmp_types_set(const std::string &table, std::uint32_t id) {
     return anonymous_set(table, id, type_icmp_type, typeof_udata_icmp, sizeof typeof_udata_icmp,
-                         {3, 11, 12});
+                         {essential_icmp_types.begin(), essential_icmp_types.end()});
 }
 
 // icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem,
@@ -204,7 +204,7 @@ AnonymousSet icmp_types_set(const std::string &table, std::uint32_t id) {
 AnonymousSet icmpv6_types_set(const std::string &table, std::uint32_t id) {
     return anonymous_set(table, id, type_icmpv6_type, typeof_udata_icmpv6,
                          sizeof typeof_udata_icmpv6,
-                         {1, 2, 3, 4, 130, 131, 143, 133, 134, 135, 136});
+                         {essential_icmpv6_types.begin(), essential_icmpv6_types.end()});
 }
 
 // chain input { type filter hook input priority filter; policy drop; }

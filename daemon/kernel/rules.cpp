@@ -17,8 +17,6 @@ constexpr std::uint32_t reg1 = NFT_REG_1;
 
 // conntrack state bits (nftables src/ct.c, ct_state_tbl)
 constexpr std::uint32_t ct_invalid = 1, ct_established = 2, ct_related = 4;
-// ICMP types matched with a rate limit
-constexpr std::uint8_t icmp_echo_request = 8, icmpv6_echo_request = 128;
 // ping rate: 10/second, burst 20 packets
 constexpr std::uint64_t ping_rate = 10, ping_unit_seconds = 1;
 constexpr std::uint32_t ping_burst = 20;
@@ -26,7 +24,6 @@ constexpr std::uint32_t ping_burst = 20;
 constexpr std::uint32_t ip_saddr_offset = 12, ip6_saddr_offset = 8, ip6_daddr_offset = 24;
 // transport header offset of the destination port (TCP and UDP alike)
 constexpr std::uint32_t dport_offset = 2;
-constexpr std::uint16_t dhcpv6_client_port = 546;
 
 // meta load <key> => reg 1
 ExprPtr meta(std::uint32_t key) {

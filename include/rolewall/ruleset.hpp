@@ -18,6 +18,7 @@
 #include "rolewall/catalog.hpp"
 #include "rolewall/config.hpp"
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,6 +28,17 @@ namespace rolewall {
 inline constexpr const char *table_name = "rolewall"; // family inet
 inline constexpr const char *input_chain = "input";
 inline constexpr const char *roles_chain = "roles";
+
+// The fixed matches of chain input's skeleton, for the rule builders and the packet evaluator.
+// icmp type { destination-unreachable, time-exceeded, parameter-problem }
+inline constexpr std::array<std::uint8_t, 3> essential_icmp_types = {3, 11, 12};
+// icmpv6 type { destination-unreachable, packet-too-big, time-exceeded, parameter-problem,
+//   mld-listener-query, mld-listener-report, mld2-listener-report, nd-router-solicit,
+//   nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert }
+inline constexpr std::array<std::uint8_t, 11> essential_icmpv6_types = {
+    1, 2, 3, 4, 130, 131, 143, 133, 134, 135, 136};
+inline constexpr std::uint8_t icmp_echo_request = 8, icmpv6_echo_request = 128;
+inline constexpr std::uint16_t dhcpv6_client_port = 546; // ip6 daddr fe80::/64 udp dport 546
 
 // Key types of rolewall's sets, with their nft datatype ids (nftables src/datatype.h).
 enum class KeyType : std::uint32_t {

@@ -5,17 +5,11 @@
 #include <catch2/catch.hpp>
 
 using namespace rolewall;
+using test::fixture;
+using test::fixture_layout;
+using test::scope;
 
 namespace {
-
-const Catalog &fixture() {
-    static Catalog c = *Catalog::load(test::fixture_catalog());
-    return c;
-}
-
-Layout layout(const std::map<std::string, Scope> &enabled, Policy p = Policy::drop) {
-    return build_layout(fixture(), p, default_range_values(), enabled);
-}
 
 std::vector<std::string> keys(const Layout &l, const std::string &set) {
     std::vector<std::string> out;
@@ -26,18 +20,10 @@ std::vector<std::string> keys(const Layout &l, const std::string &set) {
     return out;
 }
 
-Scope scope(std::vector<std::string> ifs, std::vector<std::string> srcs) {
-    Scope s;
-    s.interfaces = std::move(ifs);
-    for (const auto &c : srcs)
-        s.sources.push_back(*Cidr::parse(c));
-    return s;
-}
-
 } // namespace
 
 TEST_CASE("Every catalog role has its chain and seven sets, empty while disabled") {
-    Layout l = layout({});
+    Layout l = fixture_layout({});
     REQUIRE(l.roles.size() == 3);
     CHECK(l.sets.size() == 21);
     for (const auto &s : l.sets)
@@ -48,7 +34,7 @@ TEST_CASE("Every catalog role has its chain and seven sets, empty while disabled
 }
 
 TEST_CASE("An unscoped role opens its ports on any interface from any source") {
-    Layout l = layout({{"vpn", {}}});
+    Layout l = fixture_layout({{"vpn", {}}});
     CHECK(keys(l, "vpn_tcp") == std::vector<std::string>{"1723 vpn: pptp"});
     CHECK(keys(l, "vpn_proto") == std::vector<std::string>{"gre vpn: pptp"});
     CHECK(keys(l, "vpn_anyif") ==
@@ -59,8 +45,8 @@ TEST_CASE("An unscoped role opens its ports on any interface from any source") {
 }
 
 TEST_CASE("A scoped role lists its interfaces and sources and nothing for the other family") {
-    Layout l =
-        layout({{"dc", scope({"lan0", "vlan*"}, {"192.0.2.0/24", "192.0.2.128/25", "192.0.3.1"})}});
+    Layout l = fixture_layout(
+        {{"dc", scope({"lan0", "vlan*"}, {"192.0.2.0/24", "192.0.2.128/25", "192.0.3.1"})}});
     CHECK(keys(l, "dc_if") == std::vector<std::string>{"\"lan0\" dc: interface scope",
                                                        "\"vlan*\" dc: interface scope"});
     CHECK(keys(l, "dc_anyif").empty());
@@ -71,7 +57,7 @@ TEST_CASE("A scoped role lists its interfaces and sources and nothing for the ot
 }
 
 TEST_CASE("Included roles' ports are part of the role") {
-    Layout l = layout({{"dc", {}}});
+    Layout l = fixture_layout({{"dc", {}}});
     CHECK(keys(l, "dc_tcp") == std::vector<std::string>{"22 dc: ssh", "88 dc: kerberos",
                                                         "135 dc: rpc", "49152-65535 dc: rpc"});
     CHECK(keys(l, "dc_udp") == std::vector<std::string>{"88 dc: kerberos"});
@@ -87,8 +73,8 @@ TEST_CASE("Overlapping ranges of a role are merged and name every service") {
 }
 
 TEST_CASE("Enabling a role changes only the elements of that role's sets") {
-    Layout before = layout({{"vpn", {}}});
-    Layout after = layout({{"vpn", {}}, {"dc", scope({"lan0"}, {})}});
+    Layout before = fixture_layout({{"vpn", {}}});
+    Layout after = fixture_layout({{"vpn", {}}, {"dc", scope({"lan0"}, {})}});
     CHECK(before.fingerprint() == after.fingerprint());
     auto changes = diff(before.sets, after.sets);
     REQUIRE_FALSE(changes.empty());
@@ -102,13 +88,13 @@ TEST_CASE("Enabling a role changes only the elements of that role's sets") {
 }
 
 TEST_CASE("The same layout twice needs no change") {
-    Layout l = layout({{"dc", scope({"lan0"}, {"192.0.2.0/24"})}});
+    Layout l = fixture_layout({{"dc", scope({"lan0"}, {"192.0.2.0/24"})}});
     CHECK(diff(l.sets, l.sets).empty());
 }
 
 TEST_CASE("Re-scoping a role changes only its scope sets") {
-    Layout a = layout({{"dc", scope({"lan0"}, {"192.0.2.0/24"})}});
-    Layout b = layout({{"dc", scope({"lan1"}, {"192.0.2.0/24"})}});
+    Layout a = fixture_layout({{"dc", scope({"lan0"}, {"192.0.2.0/24"})}});
+    Layout b = fixture_layout({{"dc", scope({"lan1"}, {"192.0.2.0/24"})}});
     auto changes = diff(a.sets, b.sets);
     REQUIRE(changes.size() == 1);
     CHECK(changes[0].set == "dc_if");
@@ -128,7 +114,7 @@ TEST_CASE("An element whose comment changed is removed and added again") {
 }
 
 TEST_CASE("A set the kernel does not have yet is filled completely") {
-    Layout l = layout({{"vpn", {}}});
+    Layout l = fixture_layout({{"vpn", {}}});
     auto c = diff({}, l.sets);
     std::size_t n = 0;
     for (const auto &ch : c)
@@ -137,10 +123,10 @@ TEST_CASE("A set the kernel does not have yet is filled completely") {
 }
 
 TEST_CASE("The policy and the roles change the fingerprint, elements do not") {
-    CHECK(layout({}).fingerprint() == layout({{"dc", {}}}).fingerprint());
-    CHECK(layout({}).fingerprint() != layout({}, Policy::reject).fingerprint());
+    CHECK(fixture_layout({}).fingerprint() == fixture_layout({{"dc", {}}}).fingerprint());
+    CHECK(fixture_layout({}).fingerprint() != fixture_layout({}, Policy::reject).fingerprint());
     Catalog smaller = fixture();
-    CHECK(layout({}).fingerprint().size() == 16);
+    CHECK(fixture_layout({}).fingerprint().size() == 16);
 }
 
 TEST_CASE("Element keys print as nft prints them") {
@@ -172,11 +158,11 @@ TEST_CASE("The rendered ruleset matches the golden file") {
 TEST_CASE("Rebuilding one role's sets gives what building the whole layout gives, and undoes") {
     std::map<std::string, Scope> before{{"dc", scope({"lan0"}, {})}, {"remote", {}}};
     std::map<std::string, Scope> after{{"dc", scope({}, {"192.0.2.0/24"})}, {"vpn", {}}};
-    Layout l = layout(before);
+    Layout l = fixture_layout(before);
     const Layout original = l;
     // remote's sets are left as they were: only the roles named are looked at.
     auto previous = update_role_sets(l, fixture(), default_range_values(), after, {"dc", "vpn"});
-    Layout want = layout({{"dc", after["dc"]}, {"remote", {}}, {"vpn", {}}});
+    Layout want = fixture_layout({{"dc", after["dc"]}, {"remote", {}}, {"vpn", {}}});
     CHECK(l.sets == want.sets);
     CHECK(l.fingerprint() == original.fingerprint());
     CHECK(previous.size() == 14);

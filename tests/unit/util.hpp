@@ -1,6 +1,8 @@
 // Helpers for the pure tests: temporary trees and running rolewallctl.
 #pragma once
 
+#include "rolewall/config.hpp"
+#include "rolewall/ruleset.hpp"
 #include "support.hpp"
 
 #include <filesystem>
@@ -23,5 +25,13 @@ struct Run {
 // Runs a program with arguments (no shell), capturing stdout and stderr.
 Run run(const std::vector<std::string> &argv);
 Run ctl(std::vector<std::string> args); // rolewallctl ARGS
+
+// The catalog of tests/data/catalog, loaded once, and the layout it makes.
+const rolewall::Catalog &fixture();
+rolewall::Layout fixture_layout(const std::map<std::string, rolewall::Scope> &enabled,
+                                rolewall::Policy policy = rolewall::Policy::drop);
+
+// A scope from text; the networks must parse.
+rolewall::Scope scope(std::vector<std::string> interfaces, std::vector<std::string> sources);
 
 } // namespace test
