@@ -263,3 +263,37 @@ def test_the_documented_options_are_the_argument_spec(module, spec):
         assert bool(doc[name].get("required")) == bool(want.get("required")), name
     yaml.safe_load(module.EXAMPLES)
     yaml.safe_load(module.RETURN)
+
+
+# --- info: what an older daemon or the caller's rights lack -----------------------------------
+class Reader:
+    def __init__(self, errors):
+        self.errors, self.calls = errors, []
+
+    def call(self, method, *args):
+        self.calls.append(method)
+        if method in self.errors:
+            raise rw.RolewallError(self.errors[method], "no")
+        return {"ListRoles": [["ssh", "SSH", True]],
+                "ListEnabled": [["ssh", "config", [], []]],
+                "GetCounters": [[["ssh", 3, 180, 7]], [1, 60, 7]]}[method]
+
+
+def test_info_falls_back_to_list_enabled_and_names_what_it_could_not_read():
+    reader = Reader({"DescribeEnabled": rw.UNKNOWN_METHOD, "GetStatus": rw.UNKNOWN_METHOD,
+                     "ListDrops": "org.rolewall1.Error.AccessDenied"})
+    facts = info.gather(reader, info.PARTS)
+    assert facts["enabled"] == {"ssh": {"origin": "config", "interfaces": [], "sources": []}}
+    assert facts["catalog"] == {"ssh": {"title": "SSH", "enabled": True}}
+    assert facts["counters"] == {"roles": {"ssh": {"packets": 3, "bytes": 180, "since": 7}},
+                                 "policy": {"packets": 1, "bytes": 60, "since": 7}}
+    assert sorted(facts["unavailable"]) == ["drops", "status"]
+    assert facts["unavailable"]["drops"] == "org.rolewall1.Error.AccessDenied: no"
+
+
+def test_info_reads_only_the_parts_asked_for_and_fails_on_other_errors():
+    reader = Reader({})
+    assert sorted(info.gather(reader, ["catalog"])) == ["catalog", "unavailable"]
+    assert reader.calls == ["ListRoles"]
+    with pytest.raises(rw.RolewallError):
+        info.gather(Reader({"ListRoles": "org.rolewall1.Error.Failed"}), ["catalog"])
