@@ -155,7 +155,7 @@ RESULT = dict(changed=True, enabled=True, interfaces=["lan0"], sources=[], origi
 
 def test_the_diff_shows_each_dimension_before_and_after_with_any_for_empty():
     (d,) = role.diffs({"ad-dc": RESULT, "ssh": dict(RESULT, changed=False)})
-    assert d["before_header"] == "rolewall role ad-dc (before)"
+    assert d["before_header"] == d["after_header"] == "rolewall role ad-dc"
     assert d["before"] == ("enabled: true\ninterfaces: lan0, wg*\nsources: 192.0.2.0/24\n"
                            "origin: config\n")
     assert d["after"] == "enabled: true\ninterfaces: lan0\nsources: any\norigin: state\n"

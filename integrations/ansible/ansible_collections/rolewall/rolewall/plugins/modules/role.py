@@ -370,8 +370,8 @@ def diffs(results):
         if not r.get("changed"):
             continue
         before, after = before_after(r)
-        out.append(dict(before_header="rolewall role %s (before)" % name,
-                        after_header="rolewall role %s (after)" % name,
+        out.append(dict(before_header="rolewall role %s" % name,
+                        after_header="rolewall role %s" % name,
                         before=scope_text(before), after=scope_text(after)))
     return out
 
