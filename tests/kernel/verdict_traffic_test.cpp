@@ -1,6 +1,6 @@
 // The packet evaluator agrees with the kernel: the same probes are evaluated on the layout and
 // sent from client namespaces through the table the backend applied from that layout.
-#include "rolewall/nft_backend.hpp"
+#include "kernel/nft_backend.hpp"
 #include "rolewall/verdict.hpp"
 #include "testns.hpp"
 #include "traffic.hpp"
@@ -146,7 +146,7 @@ TEST_CASE("The packet evaluator gives the kernel's verdict for every probe of th
     for (Policy policy : {Policy::reject, Policy::drop}) {
         INFO("policy " << policy_name(policy));
         Layout layout = layout_for(policy);
-        REQUIRE((*backend)->apply(layout).ok());
+        REQUIRE((*backend)->apply(layout, ApplyHint::everything()).ok());
         auto [lan_yes, lan_no] = compare(layout, hosts, servers, lan);
         auto [wan_yes, wan_no] = compare(layout, hosts, servers, wan);
         CHECK(lan_yes > 0);
