@@ -1,8 +1,9 @@
 """Shared by the tests of tests/ansible: where things are, and the skip rules.
 
-Run by CTest (tests/ansible/CMakeLists.txt) with Debian's /usr/bin/python3 -m pytest. Tests that
-need root or a tool that is missing end the run with exit code 77, which CTest reports as
-skipped."""
+Run by CTest (tests/ansible/CMakeLists.txt) with Debian's /usr/bin/python3 -m pytest. A test
+module says what it needs with NEEDS_ROOT = True and NEEDS_TOOLS = ("nft", ...); without it,
+the run ends with exit code 77, which CTest reports as skipped (pytest's own skip would count
+as passed)."""
 
 import os
 import shutil
@@ -19,21 +20,18 @@ sys.path.insert(0, COLLECTIONS)
 SKIP = 77
 
 
-def skip_run(why):
-    """Ends the whole run as skipped (CTest's SKIP_RETURN_CODE), with the reason."""
-    print("SKIPPED: " + why, file=sys.stderr)
-    pytest.exit("skipped: " + why, returncode=SKIP)
-
-
-def need_root():
-    if os.geteuid() != 0:
-        skip_run("needs root (network namespaces, nftables, a private dbus-daemon)")
-
-
-def need_tools(*tools):
-    missing = [t for t in tools if shutil.which(t) is None]
+def pytest_runtest_setup(item):
+    """Ends the whole run as skipped (CTest's SKIP_RETURN_CODE) when the test's module needs
+    root or a tool that is not there, with the reason."""
+    why = None
+    if getattr(item.module, "NEEDS_ROOT", False) and os.geteuid() != 0:
+        why = "needs root (network namespaces, nftables, a private dbus-daemon)"
+    missing = [t for t in getattr(item.module, "NEEDS_TOOLS", ()) if shutil.which(t) is None]
     if missing:
-        skip_run("missing " + ", ".join(missing) + " (.ci/setup installs them)")
+        why = "missing " + ", ".join(missing) + " (.ci/setup installs them)"
+    if why:
+        print("SKIPPED: " + why, file=sys.stderr)
+        pytest.exit("skipped: " + why, returncode=SKIP)
 
 
 @pytest.fixture

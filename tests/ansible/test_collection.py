@@ -7,9 +7,9 @@ import tarfile
 
 import yaml
 
-from conftest import COLLECTION, need_tools
+from conftest import COLLECTION
 
-need_tools("ansible-galaxy", "ansible-doc")
+NEEDS_TOOLS = ("ansible-galaxy", "ansible-doc")
 
 MODULES = ["role", "info", "pending"]
 

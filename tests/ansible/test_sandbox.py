@@ -9,12 +9,11 @@ import time
 
 import pytest
 
-from conftest import SOURCE_DIR, need_root, need_tools
+from conftest import SOURCE_DIR
+from rolewall_sandbox import PYTHON, TMP_PREFIX, Sandbox, SandboxError
 
-need_root()
-need_tools("nsenter", "ip", "nft", "dbus-daemon", "busctl")
-
-from rolewall_sandbox import PYTHON, TMP_PREFIX, Sandbox, SandboxError  # noqa: E402
+NEEDS_ROOT = True
+NEEDS_TOOLS = ("nsenter", "ip", "nft", "dbus-daemon", "busctl")
 
 CONFIG = '[firewall]\npolicy = "drop"\n\n[roles.ssh]\n'
 
