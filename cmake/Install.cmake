@@ -45,6 +45,13 @@ install(FILES "${_rw_src}/daemon/bus/org.rolewall1.Manager.xml"
 install(FILES "${_rw_src}/systemd/org.rolewall1.policy"
         DESTINATION "${_rw_datadir}/polkit-1/actions")
 
+# --- Cockpit page (integrations/cockpit) ----------------------------------------------------
+# The page of the component "cockpit", packaged apart as cockpit-rolewall (docs/INSTALL.md):
+# plain files, no build step; Cockpit finds it in /usr/share/cockpit/rolewall.
+install(DIRECTORY "${_rw_src}/integrations/cockpit/" DESTINATION "${_rw_datadir}/cockpit/rolewall"
+        COMPONENT cockpit
+        FILES_MATCHING PATTERN "manifest.json" PATTERN "*.html" PATTERN "*.js" PATTERN "*.css")
+
 # --- Shell completion and documentation -----------------------------------------------------
 install(FILES "${ROLEWALL_COMPLETION_DIR}/rolewallctl"
         DESTINATION "${_rw_datadir}/bash-completion/completions")

@@ -71,6 +71,10 @@ expected_files() {
             [[ -e $f ]] && echo "usr/share/rolewall/catalog/${f#"$SOURCE_DIR"/catalog/}"
         done
         for f in "${expect_bins[@]}"; do echo "$f"; done
+        # The Cockpit page (component "cockpit"): its manifest, HTML, JavaScript and CSS.
+        for f in "$SOURCE_DIR"/integrations/cockpit/{manifest.json,*.html,*.js,*.css}; do
+            [[ -e $f ]] && echo "usr/share/cockpit/rolewall/${f##*/}"
+        done
     } | sort
 }
 
