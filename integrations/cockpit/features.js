@@ -5,11 +5,12 @@
 function capabilities(methods, properties) {
     const enable = methods.get("EnableRole");
     const results = !!enable && enable.out.length > 0; // EnableRole -> (a{sv} result)
+    const confirm = methods.has("ConfirmPending") && methods.has("RevertPending");
     return {
         results, // before/after in the reply; "keep" and any_* semantics for missing keys
-        dryRun: results,
-        timeout: results,
-        confirm: methods.has("ConfirmPending") && methods.has("RevertPending"),
+        dryRun: results, // the dry_run option came with the results
+        timeout: confirm, // the timeout and confirm options came with ConfirmPending
+        confirm,
         pendingProperties: properties.has("PendingChange") && properties.has("PendingDeadline"),
         revert: methods.has("RevertRoles"),
         describe: methods.has("DescribeEnabled"),
