@@ -20,9 +20,10 @@ export class DropsView {
     constructor(app) {
         this.app = app;
         this.box = h("div", { id: "rw-drops-table" });
+        this.refresh = button(_("Refresh"), () => app.refreshDrops(), { id: "rw-drops-refresh" });
         this.root = card(_("Recent drops"), {
             id: "rw-drops-card",
-            actions: [button(_("Refresh"), () => app.refreshDrops(), { id: "rw-drops-refresh" })],
+            actions: [this.refresh],
             body: h("div", { class: "pf-c-card__body" }, this.box),
         });
     }
@@ -30,6 +31,7 @@ export class DropsView {
     update() {
         const { features } = this.app.client;
         const { drops, dropsError } = this.app.state;
+        this.refresh.hidden = !features.drops;
         if (!features.drops) {
             replaceChildren(this.box, emptyState(_("This rolewalld does not record drops"),
                                                  _("A newer rolewalld lists what its policy dropped and which role would open it.")));
