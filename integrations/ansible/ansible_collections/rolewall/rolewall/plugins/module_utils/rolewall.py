@@ -99,7 +99,7 @@ def to_dbus_options(options):
     for key, value in options.items():
         t = OPTION_TYPES[key]
         if t == "as":
-            out[key] = dbus.Array([dbus.String(v) for v in value], signature="s")
+            out[key] = to_dbus_strings(value)
         elif t == "b":
             out[key] = dbus.Boolean(value)
         elif t == "u":
@@ -109,6 +109,11 @@ def to_dbus_options(options):
         else:
             out[key] = dbus.String(value)
     return out
+
+
+def to_dbus_strings(values):
+    """A list of strings as an 'as' (python3-dbus cannot guess the type of an empty list)."""
+    return dbus.Array([dbus.String(v) for v in values], signature="s")
 
 
 def to_native(value):

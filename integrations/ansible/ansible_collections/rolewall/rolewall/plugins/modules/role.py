@@ -222,7 +222,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.rolewall.rolewall.plugins.module_utils.rolewall import (
     DBUS_IMPORT_ERROR, HAS_DBUS, Manager, RolewallError, before_after, scope_text, seconds,
-    to_dbus_options)
+    to_dbus_options, to_dbus_strings)
 
 SCOPE_OPTIONS = ("interfaces", "sources", "add_interfaces", "remove_interfaces", "add_sources",
                  "remove_sources")
@@ -340,7 +340,7 @@ class Change:
         if not names:
             opts = dict(opts, all=True)
         self.role = None if not names else ", ".join(names)
-        result = self.manager.call("RevertRoles", names, to_dbus_options(opts))
+        result = self.manager.call("RevertRoles", to_dbus_strings(names), to_dbus_options(opts))
         return result[0] if isinstance(result, list) else result
 
     def dry_run(self):
