@@ -131,6 +131,10 @@ Result<Report> Manager::start() {
     auto config = Config::load(sources_.config, *catalog);
     if (!config) return config.error();
     std::vector<Notice> notices;
+    for (const auto &t : state_file_.remove_temporaries())
+        notices.push_back({"removed " + t.string() +
+                               ", a temporary state file left by a write that did not finish",
+                           ""});
     auto saved = state_file_.read();
     SavedState state;
     if (saved) {

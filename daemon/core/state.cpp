@@ -20,6 +20,11 @@ namespace rolewall {
 
 namespace {
 
+// prepare() writes state.toml.tmp-XXXXXX (mkostemp's six characters).
+std::string temporary_prefix() {
+    return std::string(state_file_name) + ".tmp-";
+}
+
 std::string quote(const std::string &s) {
     std::string out = "\"";
     for (char c : s) {
@@ -206,7 +211,7 @@ Result<PendingWrite> StateFile::prepare(const SavedState &state) const {
     if (ec)
         return make_error(Errc::io, "cannot create the state directory " + dir_.string() + ": " +
                                         ec.message());
-    std::string temp = (dir_ / (std::string(state_file_name) + ".tmp-XXXXXX")).string();
+    std::string temp = (dir_ / (temporary_prefix() + "XXXXXX")).string();
     int fd = ::mkostemp(temp.data(), O_CLOEXEC);
     if (fd < 0) return io_error("create a temporary file in", dir_, errno);
     PendingWrite pending(temp, path()); // removes the file on every early return below
@@ -219,6 +224,17 @@ Result<PendingWrite> StateFile::prepare(const SavedState &state) const {
     }
     if (!good) return io_error("write", temp, err);
     return pending;
+}
+
+std::vector<fs::path> StateFile::remove_temporaries() const {
+    std::vector<fs::path> removed;
+    std::error_code ec;
+    for (fs::directory_iterator it(dir_, ec), end; !ec && it != end; it.increment(ec)) {
+        std::string name = it->path().filename().string();
+        if (name.rfind(temporary_prefix(), 0) != 0 || !it->is_regular_file(ec)) continue;
+        if (::unlink(it->path().c_str()) == 0) removed.push_back(it->path());
+    }
+    return removed;
 }
 
 PendingWrite::PendingWrite(fs::path temp, fs::path target)

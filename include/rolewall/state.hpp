@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace rolewall {
 
@@ -75,6 +76,10 @@ class StateFile {
     // Creates the directory if needed, writes a temporary file next to state.toml and fsyncs
     // it. Errc::io when any step fails; nothing is left behind then.
     Result<PendingWrite> prepare(const SavedState &state) const;
+    // Removes the temporary files (state.toml.tmp-*) that a write interrupted by a crash or
+    // SIGKILL left behind; returns the names removed. The daemon calls it at start, before
+    // anything else writes there: a temporary file never holds the state in force.
+    std::vector<std::filesystem::path> remove_temporaries() const;
 
   private:
     std::filesystem::path dir_;

@@ -512,6 +512,25 @@ TEST_CASE("A state file is replaced without leaving temporary files behind") {
            fs::perms::others_read));
 }
 
+TEST_CASE("Temporary state files left by a killed daemon are removed at start") {
+    Fixture f;
+    f.dir.write("state/state.toml", "version = 1\n\n[roles.vpn]\nenabled = true\n");
+    f.dir.write("state/state.toml.tmp-a1B2c3", "version = 1\n\n[roles.dc]\nenabled = tr");
+    f.dir.write("state/state.toml.tmp-Zz9999", "");
+    f.dir.write("state/state.toml.corrupt-20260101T000000Z", "kept");
+    f.dir.write("state/notes.txt", "not ours");
+    Manager m(f.backend, f.sources);
+    auto r = m.start();
+    REQUIRE(r.ok());
+    CHECK(files_in(f.dir.path() / "state") ==
+          std::vector<fs::path>{"notes.txt", "state.toml", "state.toml.corrupt-20260101T000000Z"});
+    CHECK(names(m) == std::set<std::string>{"remote", "vpn"}); // the real file is in force
+    std::size_t told = 0;
+    for (const auto &n : r->notices)
+        told += n.message.find("state.toml.tmp-") != std::string::npos;
+    CHECK(told == 2);
+}
+
 TEST_CASE("After any sequence of changes the layout is the one built from the enabled roles") {
     Fixture f("[roles.remote]\n[roles.dc]\ninterfaces = [\"lan0\"]\n");
     Manager m = f.started();
