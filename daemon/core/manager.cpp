@@ -1,5 +1,7 @@
 #include "rolewall/manager.hpp"
 
+#include "recovery.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -135,17 +137,13 @@ Result<Report> Manager::start() {
         notices.push_back({"removed " + t.string() +
                                ", a temporary state file left by a write that did not finish",
                            ""});
-    auto saved = state_file_.read();
-    SavedState state;
-    if (saved) {
-        state = std::move(*saved);
-    } else {
-        auto moved = state_file_.move_aside();
-        std::string where = moved ? "moved it aside to " + moved->string()
-                                  : "could not move it aside: " + moved.error().message;
-        notices.push_back({saved.error().describe() + "\nrolewalld ignores it and " + where +
-                               "; the config alone is in force",
-                           ""});
+    StateRead read = state_file_.read();
+    SavedState state = read.good;
+    if (!read.clean()) {
+        auto sets = backend_.read();
+        KernelRoles kernel =
+            roles_in_kernel(sets ? *sets : std::vector<SetContent>{}, *catalog, *config);
+        state = recover_saved(read, kernel, *catalog, *config, notices);
     }
     note_vanished(*catalog, state, state_file_.path(), notices);
     catalog_ = std::move(*catalog);
@@ -153,8 +151,29 @@ Result<Report> Manager::start() {
     auto report = transact({&catalog_, &config_, std::move(state), {}});
     if (!report) return report;
     started_ = true;
+    if (!read.clean()) notices.push_back(replace_damaged_state(read));
     report->notices.insert(report->notices.begin(), notices.begin(), notices.end());
     return report;
+}
+
+// A damaged state file, once its roles are decided and in force: moved aside for the admin
+// and replaced by one holding the good entries and the damaged roles as they are now in force,
+// so that a reload or the next start find what is in force. When it cannot be moved it stays
+// where it is; a reload reads it entry by entry again and keeps the damaged roles as they are.
+Notice Manager::replace_damaged_state(const StateRead &read) {
+    std::string what = read.error(state_file_.path().string()).describe() + "\nrolewalld ";
+    auto moved = state_file_.move_aside();
+    if (!moved)
+        return {what + "could not move it aside (" + moved.error().message +
+                    "); it stays in place, and the roles of its damaged entries stay as they are",
+                ""};
+    what += "moved it aside to " + moved->string();
+    auto pending = state_file_.prepare(saved_);
+    Status written = pending ? pending->commit() : Status(pending.error());
+    if (!written) return {what + "; writing a new one failed: " + written.error().message, ""};
+    return {what + " and wrote a new one with the good entries and the damaged roles as they "
+                   "are now in force",
+            ""};
 }
 
 namespace {
@@ -284,14 +303,21 @@ Result<Report> Manager::change(RoleEdit edit) {
 }
 
 Result<Report> Manager::reload() {
+    if (!started_) return start(); // a start that failed (degraded): start again
     auto catalog = load_catalog(sources_);
     if (!catalog) return catalog.error();
     auto config = Config::load(sources_.config, *catalog);
     if (!config) return config.error();
-    auto saved = state_file_.read();
-    if (!saved) return saved.error();
+    StateRead read = state_file_.read();
     std::vector<Notice> notices;
-    note_vanished(*catalog, *saved, state_file_.path(), notices);
+    SavedState saved = read.good;
+    if (!read.clean()) {
+        notices.push_back({read.error(state_file_.path().string()).describe() +
+                               "\nthe file is left as it is for you to fix",
+                           ""});
+        saved = keep_damaged(read, saved_, *catalog, notices);
+    }
+    note_vanished(*catalog, saved, state_file_.path(), notices);
     Runtime runtime;
     for (const auto &[name, scope] : runtime_) {
         if (catalog->role(name))
@@ -301,7 +327,7 @@ Result<Report> Manager::reload() {
                                    "' is dropped: the catalog no longer has that role",
                                name});
     }
-    auto report = transact({&*catalog, &*config, std::move(*saved), std::move(runtime)});
+    auto report = transact({&*catalog, &*config, std::move(saved), std::move(runtime)});
     if (!report) return report;
     catalog_ = std::move(*catalog);
     config_ = std::move(*config);

@@ -10,7 +10,9 @@
 #include <ctime>
 #include <fcntl.h>
 #include <fstream>
+#include <optional>
 #include <sstream>
+#include <string_view>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -82,23 +84,133 @@ SavedRole read_role(TableReader &r) {
     return role;
 }
 
-void read_roles(const toml::node &node, TableReader &top, SavedState &state, Diagnostics &diags) {
-    const toml::table *roles = node.as_table();
-    if (!roles) {
-        top.error("roles", "expected a table of roles ([roles.NAME])");
-        return;
-    }
-    for (auto &&[k, v] : *roles) {
-        std::string name(k.str());
-        const toml::table *t = v.as_table();
-        if (!t) {
-            diags.add(top.file(), v.source(), "field 'roles." + name + "': expected a table");
-            continue;
+// One section of the file: the lines from a table header ("[roles.dc]") to the next one, or
+// the lines before the first header (the top: version).
+struct Section {
+    int first_line = 1;
+    std::string_view text;
+};
+
+std::vector<Section> split_sections(std::string_view text) {
+    std::vector<Section> out{{1, {}}};
+    std::size_t begin = 0;
+    int line = 1;
+    for (std::size_t at = 0; at <= text.size(); ++line) {
+        std::size_t nl = std::min(text.find('\n', at), text.size());
+        std::size_t first = text.find_first_not_of(" \t", at);
+        if (first < nl && text[first] == '[' && at > 0) {
+            out.back().text = text.substr(begin, at - begin);
+            out.push_back({line, {}});
+            begin = at;
         }
-        TableReader r(*t, top.file(), diags, "roles." + name);
-        state[name] = read_role(r);
+        at = nl + 1;
     }
+    out.back().text = text.substr(begin);
+    return out;
 }
+
+// The role a section header names, read leniently so that a damaged header still names its
+// role: "[roles.dc", "[ roles . \"dc\" ]" -> "dc". nullopt when it names none.
+std::optional<std::string> header_role(std::string_view section) {
+    std::string h(section.substr(0, section.find('\n')));
+    std::erase_if(h, [](char c) { return c == ' ' || c == '\t' || c == '"' || c == '\''; });
+    if (h.rfind("[roles.", 0) != 0) return std::nullopt;
+    std::string name = h.substr(7, h.find_first_of(".]", 7) - 7);
+    if (name.empty()) return std::nullopt;
+    return name;
+}
+
+// Reads the state file section by section into `out`.
+class EntryReader {
+  public:
+    EntryReader(const std::string &name, StateRead &out) : name_(name), out_(out) {}
+
+    void section(const Section &s, bool top) {
+        std::vector<Diagnostic> problems;
+        Diagnostics diags(problems);
+        // Padding keeps the file's line numbers in every message about this section.
+        std::string text(static_cast<std::size_t>(s.first_line - 1), '\n');
+        text += s.text;
+        auto table = parse_toml_text(text, name_, diags);
+        if (table) read_table(*table, top, diags);
+        if (!table && top) version_ok_ = false;
+        if (!table && !top) blame(header_role(s.text));
+        take(problems);
+    }
+
+    void finish() {
+        for (const auto &[role, n] : seen_)
+            if (n > 1) {
+                out_.problems.push_back(
+                    {name_, 0, 0, "the role '" + role + "' has more than one entry"});
+                out_.damaged.insert(role);
+            }
+        for (const auto &role : out_.damaged)
+            out_.good.erase(role);
+        if (!version_ok_) {
+            out_.good.clear();
+            out_.unattributed = true;
+        }
+    }
+
+  private:
+    void read_table(const toml::table &table, bool top, Diagnostics &diags) {
+        TableReader t(table, name_, diags);
+        std::size_t before = diags.count();
+        if (top) {
+            auto version = t.integer("version", true);
+            if (version && *version != state_format_version)
+                t.error("version", "unknown state format version " + std::to_string(*version) +
+                                       " (this rolewalld reads version " +
+                                       std::to_string(state_format_version) + ")");
+            version_ok_ = version == state_format_version;
+        }
+        if (const toml::node *roles = t.node("roles")) read_roles(*roles, t);
+        t.finish();
+        if (diags.count() > before) out_.unattributed = true; // a problem outside any entry
+    }
+
+    // Each role's entry with diagnostics of its own, so that a problem damages only its role.
+    void read_roles(const toml::node &node, TableReader &top) {
+        const toml::table *roles = node.as_table();
+        if (!roles) return top.error("roles", "expected a table of roles ([roles.NAME])");
+        for (auto &&[k, v] : *roles) {
+            std::string role(k.str());
+            ++seen_[role];
+            std::vector<Diagnostic> problems;
+            Diagnostics mine(problems);
+            if (const toml::table *t = v.as_table()) {
+                TableReader r(*t, name_, mine, "roles." + role);
+                SavedRole entry = read_role(r);
+                if (problems.empty()) out_.good[role] = std::move(entry);
+            } else {
+                mine.add(name_, v.source(), "field 'roles." + role + "': expected a table");
+            }
+            if (!problems.empty()) out_.damaged.insert(role);
+            take(problems);
+        }
+    }
+
+    // A section that does not parse: its role, if the header still names one, is damaged.
+    void blame(const std::optional<std::string> &role) {
+        if (!role) {
+            out_.unattributed = true;
+            return;
+        }
+        out_.damaged.insert(*role);
+        ++seen_[*role];
+    }
+
+    void take(std::vector<Diagnostic> &problems) {
+        for (auto &p : problems)
+            out_.problems.push_back(std::move(p));
+    }
+
+    const std::string &name_;
+    StateRead &out_;
+    std::map<std::string, int> seen_; // entries per role: two of one role damage it
+    bool version_ok_ = false;
+};
 
 Error io_error(const std::string &what, const fs::path &path, int err) {
     return make_error(Errc::io, "cannot " + what + " " + path.string() + ": " + std::strerror(err));
@@ -128,26 +240,29 @@ Status fsync_dir(const fs::path &dir) {
 
 } // namespace
 
+StateRead read_state(const std::string &text, const std::string &name) {
+    StateRead out;
+    EntryReader reader(name, out);
+    auto sections = split_sections(text);
+    for (std::size_t i = 0; i < sections.size(); ++i)
+        reader.section(sections[i], i == 0);
+    reader.finish();
+    return out;
+}
+
+Error StateRead::error(const std::string &name) const {
+    std::size_t n = problems.size();
+    Error e =
+        make_error(Errc::invalid_config, "the state file " + name + " has " + std::to_string(n) +
+                                             (n == 1 ? " problem" : " problems"));
+    e.diagnostics = problems;
+    return e;
+}
+
 Result<SavedState> parse_state(const std::string &text, const std::string &name) {
-    std::vector<Diagnostic> out;
-    Diagnostics diags(out);
-    SavedState state;
-    if (auto table = parse_toml_text(text, name, diags)) {
-        TableReader top(*table, name, diags);
-        auto version = top.integer("version", true);
-        if (version && *version != state_format_version)
-            top.error("version", "unknown state format version " + std::to_string(*version) +
-                                     " (this rolewalld reads version " +
-                                     std::to_string(state_format_version) + ")");
-        if (const toml::node *roles = top.node("roles")) read_roles(*roles, top, state, diags);
-        top.finish();
-    }
-    if (!out.empty()) {
-        Error e = make_error(Errc::invalid_config, "the state file " + name + " is not valid");
-        e.diagnostics = std::move(out);
-        return e;
-    }
-    return state;
+    StateRead read = read_state(text, name);
+    if (!read.clean()) return read.error(name);
+    return std::move(read.good);
 }
 
 std::string render_state(const SavedState &state) {
@@ -172,21 +287,22 @@ std::string render_state(const SavedState &state) {
     return out;
 }
 
-Result<SavedState> StateFile::read() const {
+StateRead StateFile::read() const {
     const fs::path file = path();
     std::ifstream in(file, std::ios::binary);
     if (!in) {
         int err = errno;
         std::error_code ec;
-        if (!fs::exists(file, ec) && !ec) return SavedState{};
-        Error e =
-            make_error(Errc::invalid_config, "the state file " + file.string() + " cannot be read");
-        e.diagnostics.push_back({file.string(), 0, 0, std::strerror(err)});
-        return e;
+        if (!fs::exists(file, ec) && !ec) return StateRead{};
+        StateRead unreadable;
+        unreadable.unattributed = true;
+        unreadable.problems.push_back(
+            {file.string(), 0, 0, std::string("cannot be read: ") + std::strerror(err)});
+        return unreadable;
     }
     std::ostringstream ss;
     ss << in.rdbuf();
-    return parse_state(ss.str(), file.string());
+    return read_state(ss.str(), file.string());
 }
 
 Result<fs::path> StateFile::move_aside() const {

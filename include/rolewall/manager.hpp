@@ -86,9 +86,11 @@ class Manager {
   public:
     Manager(Backend &backend, Sources sources);
 
-    // Loads catalog, config and state and applies the result. A state file that cannot be
-    // read or parsed is moved aside (a Notice says where) and the config alone is used.
-    // Errc::invalid_config when catalog or config are wrong, or the backend's error.
+    // Loads catalog, config and state and applies the result. The state file is read entry by
+    // entry: good entries apply; a role whose entry is damaged stays as the kernel holds it now,
+    // or disabled when the kernel has no table (never more open than before the restart). A
+    // damaged file is then moved aside and replaced by one holding what is in force (Notices
+    // say so). Errc::invalid_config when catalog or config are wrong, or the backend's error.
     Result<Report> start();
 
     // Enables `role`, or re-scopes it when it is enabled. Runtime changes are not saved.
@@ -97,8 +99,9 @@ class Manager {
 
     // Re-reads catalog, local catalog, config and state and applies them (always, so a kernel
     // that drifted is put right). Runtime changes are kept unless their role vanished. Any
-    // error keeps everything as it was; a bad state file is an error here (it is left as it
-    // is for the admin to fix), not moved aside as at start.
+    // error keeps everything as it was. Damaged state entries are not an error: their roles
+    // keep the saved state in force, and the file is left as it is for the admin to fix.
+    // Before a successful start (degraded), a reload is a start.
     Result<Report> reload();
 
     bool started() const { return started_; }
@@ -132,6 +135,7 @@ class Manager {
     };
     Result<Report> change(RoleEdit edit);
     Status check_role(const std::string &role) const;
+    Notice replace_damaged_state(const StateRead &read);
 
     Backend &backend_;
     Sources sources_;

@@ -18,6 +18,7 @@
 
 #include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,28 @@ struct SavedRole {
 // Role name -> saved decision. Names are not checked against the catalog here: an entry for
 // a role the catalog no longer has is kept (see Manager).
 using SavedState = std::map<std::string, SavedRole>;
+
+// A state file read entry by entry, so that one damaged entry spoils only its own role.
+// Each [roles.NAME] section is parsed on its own (a syntax error stays inside its section),
+// and each role's entry is checked strictly (unknown key, wrong type, bad CIDR or interface).
+struct StateRead {
+    SavedState good;               // the entries without a problem
+    std::set<std::string> damaged; // roles whose entry has a problem (or appears twice)
+    // A problem that names no role (the version line, a section header naming no role, a key
+    // outside [roles.NAME]): any role may have lost its entry, so every role without a good
+    // entry counts as damaged. An unknown or unreadable version also empties `good`: entries
+    // of a format this rolewalld does not know mean nothing to it.
+    bool unattributed = false;
+    std::vector<Diagnostic> problems; // every problem found, with file, line and column
+
+    bool clean() const { return problems.empty(); }
+    bool is_damaged(const std::string &role) const {
+        return damaged.count(role) || (unattributed && !good.count(role));
+    }
+    // "the state file F has N problems" with every problem, as an Errc::invalid_config error.
+    Error error(const std::string &name) const;
+};
+StateRead read_state(const std::string &text, const std::string &name);
 
 // Strict parsing: any problem (syntax, unknown key, wrong type, bad CIDR or interface, unknown
 // version) is an Errc::invalid_config error with diagnostics.
@@ -67,9 +90,9 @@ class StateFile {
     const std::filesystem::path &dir() const { return dir_; }
     std::filesystem::path path() const { return dir_ / state_file_name; }
 
-    // A missing file is an empty state. Unreadable or invalid: Errc::invalid_config with the
-    // reason as a diagnostic.
-    Result<SavedState> read() const;
+    // A missing file is an empty, clean state. A file that cannot be read is wholly damaged
+    // (unattributed, the reason as its problem).
+    StateRead read() const;
     // Renames a bad file to state.toml.corrupt-YYYYmmddTHHMMSSZ (never deletes it); returns
     // the new name.
     Result<std::filesystem::path> move_aside() const;

@@ -51,7 +51,7 @@ TEST_CASE("The rules stay in the kernel while the daemon is stopped") {
     CHECK(s.ns.kernel_roles() == std::set<std::string>{"remote"});
 }
 
-TEST_CASE("A corrupt state file is moved aside and the config is applied") {
+TEST_CASE("A corrupt state file is moved aside and replaced by what is in force") {
     Setup::Params p;
     p.start_daemon = false;
     Setup s(p);
@@ -63,9 +63,37 @@ TEST_CASE("A corrupt state file is moved aside and the config is applied") {
     std::vector<std::string> files;
     for (const auto &e : fs::directory_iterator(s.dir.path() / "state"))
         files.push_back(e.path().filename());
-    REQUIRE(files.size() == 1);
-    CHECK(files[0].rfind("state.toml.corrupt-", 0) == 0);
+    std::sort(files.begin(), files.end());
+    REQUIRE(files.size() == 2);
+    CHECK(files[0] == "state.toml");
+    CHECK(files[1].rfind("state.toml.corrupt-", 0) == 0);
     CHECK(s.daemon.log().find("moved it aside") != std::string::npos);
+}
+
+TEST_CASE("A damaged state entry after a restart keeps its role as the kernel holds it") {
+    Setup::Params p;
+    p.config = "[roles.remote]\n[roles.vpn]\n";
+    Setup s(p);
+    s.client().DisableRole("vpn", {});
+    s.client().EnableRole("dc", sources({"192.0.2.0/24"}));
+    REQUIRE(s.ns.kernel_roles() == std::set<std::string>{"dc", "remote"});
+    CHECK(s.daemon.stop(SIGKILL) == 128 + SIGKILL);
+    std::string text = read_file(s.state_file());
+    auto at = text.find("enabled = false");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, 15, "enabled = nope");
+    at = text.find("192.0.2.0/24\"]");
+    REQUIRE(at != std::string::npos);
+    text.replace(at, 14, "192.0.2.0/24\",");
+    s.dir.write("state/state.toml", text);
+    s.daemon.start();
+    REQUIRE(wait_for_daemon(s.address()));
+    // vpn stays closed, dc keeps its one network: nothing opens.
+    CHECK(enabled(s.client()) == std::set<std::string>{"dc", "remote"});
+    CHECK(std::get<7>(s.client().GetRole("dc")) == std::vector<std::string>{"192.0.2.0/24"});
+    CHECK(s.ns.kernel_roles() == std::set<std::string>{"dc", "remote"});
+    CHECK(consistency(s, fixture_catalog()).empty());
+    CHECK(s.daemon.log().find("ROLE=vpn") != std::string::npos);
 }
 
 TEST_CASE("SIGHUP reloads the config") {
