@@ -1,7 +1,7 @@
 // status, enable, disable, reload: they talk to rolewalld over the system bus with the proxy
 // generated from org.rolewall1.Manager.xml.
+#include "bus_client.hpp"
 #include "ctl.hpp"
-#include "rolewall/bus/manager_proxy.h"
 #include "rolewall/bus_names.hpp"
 #include "rolewall/json.hpp"
 #include "rolewall/text_table.hpp"
@@ -18,18 +18,6 @@ namespace {
 // rolewalld answers in well under a millisecond; a daemon that takes this long is stuck.
 constexpr auto call_timeout = std::chrono::seconds(5);
 constexpr const char *running_hint = "is rolewalld running? systemctl status rolewalld";
-
-// The generated proxy on our own connection. registerProxy() is not called: it would install
-// a match rule for RoleChanged (one more round trip to the bus) that no verb listens to.
-class Client final : public sdbus::ProxyInterfaces<org::rolewall1::Manager_proxy> {
-  public:
-    explicit Client(sdbus::IConnection &connection)
-        : ProxyInterfaces(connection, bus::service_name, bus::object_path) {}
-    ~Client() = default;
-
-  private:
-    void onRoleChanged(const std::string &, const bool &) override {}
-};
 
 void print(const std::string &s) {
     std::fwrite(s.data(), 1, s.size(), stdout);
@@ -91,7 +79,8 @@ int report_bus_error(const sdbus::Error &e) {
     return exit_failed;
 }
 
-// Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set) and runs `call`.
+} // namespace
+
 int with_daemon(const std::function<int(Client &)> &call) {
     std::unique_ptr<sdbus::IConnection> connection;
     try {
@@ -109,6 +98,8 @@ int with_daemon(const std::function<int(Client &)> &call) {
         return report_bus_error(e);
     }
 }
+
+namespace {
 
 std::string join(const std::vector<std::string> &v, const char *empty) {
     if (v.empty()) return empty;

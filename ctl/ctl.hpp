@@ -54,4 +54,7 @@ int verb_enable(const Options &o);
 int verb_disable(const Options &o);
 int verb_reload(const Options &o);
 
+// What the firewall does (explain_verbs.cpp).
+int verb_explain(const Options &o); // exit 0 when accepted, 1 when dropped or rejected
+
 } // namespace rolewall::ctl

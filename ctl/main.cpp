@@ -34,6 +34,8 @@ const Verb verbs[] = {
     {"disable", 1, 1, verb_disable, "disable ROLE [--runtime]"},
     {"reload", 0, 0, verb_reload,
      "reload                   make the daemon re-read config, catalog and state"},
+    {"explain", 2, 2, verb_explain,
+     "explain SOURCE PORT[/PROTO] [--interface IF]  would a new connection be accepted (daemon)"},
 };
 
 void help() {
@@ -45,14 +47,16 @@ void help() {
                 "  --local-catalog DIR  local roles and services (default: %s)\n"
                 "  --config FILE        config file (default: %s)\n"
                 "  --json               machine-readable output\n"
-                "  --interface IF       enable: only on this input interface (repeatable)\n"
+                "  --interface IF       enable: only on this input interface (repeatable);\n"
+                "                       explain: the input interface (default: the route's)\n"
                 "  --source CIDR        enable: only from this network (repeatable)\n"
                 "  --runtime            enable/disable: not saved across restarts\n"
                 "  -h, --help           this text\n"
                 "  --version            the version\n\n"
                 "Environment:\n"
                 "  DBUS_SYSTEM_BUS_ADDRESS  the bus of the daemon (default: the system bus)\n\n"
-                "Exit status: 0 ok, 1 failed, 2 bad usage, 3 daemon not reachable, 4 denied.\n",
+                "Exit status: 0 ok, 1 failed, 2 bad usage, 3 daemon not reachable, 4 denied;\n"
+                "explain: 0 accepted, 1 dropped or rejected.\n",
                 rolewall::paths::installed_catalog, rolewall::paths::local_catalog,
                 rolewall::paths::config_file);
 }
@@ -152,8 +156,9 @@ int run(int argc, char **argv) {
         if (n < v.min_args || n > v.max_args)
             throw UsageError{std::string("usage: rolewallctl ") + v.usage};
         bool enable = name == "enable";
-        if (!enable && (!o.interfaces.empty() || !o.sources.empty()))
-            throw UsageError{"--interface and --source go with 'enable' only"};
+        if (!enable && !o.sources.empty()) throw UsageError{"--source goes with 'enable' only"};
+        if (!enable && name != "explain" && !o.interfaces.empty())
+            throw UsageError{"--interface goes with 'enable' and 'explain' only"};
         if (o.runtime && !enable && name != "disable")
             throw UsageError{"--runtime goes with 'enable' and 'disable' only"};
         return v.run(o);

@@ -25,18 +25,6 @@ std::vector<std::string> source_strings(const Scope &scope) {
     return out;
 }
 
-// Runs a read-only handler: core errors become named D-Bus errors; nothing else escapes into
-// sd-bus's C callbacks.
-template <typename F> auto guarded(F &&f) -> decltype(f()) {
-    try {
-        return f();
-    } catch (const sdbus::Error &) {
-        throw;
-    } catch (const std::exception &e) {
-        throw sdbus::Error(error_failed, std::string("internal error: ") + e.what());
-    }
-}
-
 } // namespace
 
 Result<RoleOptions> parse_role_options(const std::map<std::string, sdbus::Variant> &options,

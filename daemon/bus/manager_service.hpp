@@ -60,6 +60,10 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
     std::vector<sdbus::Struct<std::string, std::string, std::string, uint16_t, uint16_t,
                               std::vector<std::string>>>
     WhichPort(const uint16_t &port, const std::string &protocol) override;
+    // Observability (insight_service.cpp): Explain.
+    std::map<std::string, sdbus::Variant> Explain(const std::string &source, const uint16_t &port,
+                                                  const std::string &protocol,
+                                                  const std::string &interface) override;
     std::vector<std::string> EnabledRoles() override;
     std::string Version() override;
 

@@ -1,6 +1,7 @@
 // The packet evaluator agrees with the kernel: the same probes are evaluated on the layout and
 // sent from client namespaces through the table the backend applied from that layout.
 #include "kernel/nft_backend.hpp"
+#include "rolewall/explain.hpp"
 #include "rolewall/verdict.hpp"
 #include "testns.hpp"
 #include "traffic.hpp"
@@ -143,6 +144,13 @@ TEST_CASE("The packet evaluator gives the kernel's verdict for every probe of th
     // Addresses as tests/kernel/traffic.cpp gives them to the clients.
     Client lan{hosts.lan, "lan0", "192.0.2.2", "2001:db8:1::2"};
     Client wan{hosts.wan, "wan0", "198.51.100.2", "2001:db8:2::2"};
+    // The input interface explain assumes when none is given: the route back to the source.
+    for (const Client *c : {&lan, &wan}) {
+        CHECK(route_interface(*Cidr::parse(c->v4)) == c->interface);
+        CHECK(route_interface(*Cidr::parse(c->v6)) == c->interface);
+    }
+    CHECK(route_interface(*Cidr::parse("192.0.2.1")) == "lo");
+    CHECK(route_interface(*Cidr::parse("203.0.113.1")).empty()); // no route there
     for (Policy policy : {Policy::reject, Policy::drop}) {
         INFO("policy " << policy_name(policy));
         Layout layout = layout_for(policy);
