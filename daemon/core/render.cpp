@@ -48,7 +48,7 @@ std::string render_set(const SetContent &s, bool with_elements) {
     return out + "\t}\n";
 }
 
-std::string render_input(Policy policy) {
+std::string render_input(const Layout &layout) {
     std::string out = "\tchain input {\n"
                       "\t\ttype filter hook input priority filter; policy drop;\n"
                       "\t\tiif \"lo\" accept comment \"loopback\"\n"
@@ -66,9 +66,13 @@ std::string render_input(Policy policy) {
                       "ICMPv6 and neighbour discovery\"\n"
                       "\t\ticmpv6 type echo-request limit rate 10/second burst 20 packets accept "
                       "comment \"ping6, rate-limited\"\n"
-                      "\t\tip6 daddr fe80::/64 udp dport 546 accept comment \"DHCPv6 client\"\n"
-                      "\t\tjump roles\n";
-    if (policy == Policy::drop) {
+                      "\t\tip6 daddr fe80::/64 udp dport 546 accept comment \"DHCPv6 client\"\n";
+    if (layout.failsafe)
+        out += "\t\ttcp dport " + std::to_string(failsafe_ssh_port) +
+               " accept comment \"fail-safe: SSH, so that an admin can log in\"\n";
+    else
+        out += "\t\tjump roles\n";
+    if (layout.policy == Policy::drop) {
         out += "\t\tcounter drop comment \"policy drop\"\n";
     } else {
         out += "\t\tmeta l4proto tcp counter reject with tcp reset comment \"policy reject\"\n"
@@ -78,7 +82,9 @@ std::string render_input(Policy policy) {
 }
 
 std::string render_chains(const Layout &layout) {
-    std::string out = render_input(layout.policy) + "\n\tchain roles {\n";
+    std::string out = render_input(layout);
+    if (layout.failsafe) return out; // no roles, no chain roles
+    out += "\n\tchain roles {\n";
     for (const auto &r : layout.roles) {
         std::string jump = " jump " + role_chain(r.role) + " comment " + quote(r.role) + "\n";
         out += "\t\tiifname @" + r.role + "_if" + jump;
@@ -127,7 +133,7 @@ std::string Layout::fingerprint() const {
 }
 
 std::string render_nft(const Layout &layout) {
-    return render_table(layout, "managed by rolewalld; layout " + layout.fingerprint(), true);
+    return render_table(layout, table_comment(layout, layout.fingerprint()), true);
 }
 
 } // namespace rolewall

@@ -309,6 +309,34 @@ void put_back_sets(Layout &layout, std::vector<SetContent> sets) {
         if (SetContent *have = find_set(layout, s.spec.name)) *have = std::move(s);
 }
 
+Layout failsafe_layout() {
+    Layout layout;
+    layout.policy = Policy::drop;
+    layout.failsafe = true;
+    return layout;
+}
+
+namespace {
+constexpr const char *comment_prefix = "managed by rolewalld; ";
+constexpr const char *failsafe_note = "fail-safe table (the configuration did not load); ";
+constexpr const char *layout_word = "layout ";
+} // namespace
+
+std::string table_comment(const Layout &layout, const std::string &fingerprint) {
+    return std::string(comment_prefix) + (layout.failsafe ? failsafe_note : "") + layout_word +
+           fingerprint;
+}
+
+std::string fingerprint_in(const std::string &table_comment) {
+    std::string prefix = comment_prefix;
+    if (table_comment.compare(0, prefix.size(), prefix) != 0) return {};
+    std::string rest = table_comment.substr(prefix.size());
+    if (rest.compare(0, std::strlen(failsafe_note), failsafe_note) == 0)
+        rest.erase(0, std::strlen(failsafe_note));
+    if (rest.compare(0, std::strlen(layout_word), layout_word) != 0) return {};
+    return rest.substr(std::strlen(layout_word));
+}
+
 const SetContent *Layout::set(const std::string &name) const {
     auto it =
         std::lower_bound(sets.begin(), sets.end(), name,

@@ -13,8 +13,6 @@ namespace rolewall::kernel {
 
 namespace {
 
-constexpr const char *comment_prefix = "managed by rolewalld; layout ";
-
 // A dump that a concurrent commit interrupted (EINTR) is started again, a few times.
 constexpr int dump_attempts = 5;
 
@@ -115,16 +113,6 @@ Result<std::vector<SetSpec>> read_set_specs(NetlinkSocket &sock, const std::stri
 }
 
 } // namespace
-
-std::string table_comment_for(const std::string &fingerprint) {
-    return comment_prefix + fingerprint;
-}
-
-std::string fingerprint_in(const std::string &table_comment) {
-    std::string prefix = comment_prefix;
-    if (table_comment.compare(0, prefix.size(), prefix) != 0) return {};
-    return table_comment.substr(prefix.size());
-}
 
 std::vector<Element> rebuild_ranges(std::vector<RawElement> raw, bool interval) {
     // Ascending keys; at equal keys an END closes the range before the next one starts.

@@ -39,8 +39,4 @@ struct RawElement {
 // key.
 std::vector<Element> rebuild_ranges(std::vector<RawElement> raw, bool interval);
 
-// "managed by rolewalld; layout <fingerprint>" and back.
-std::string table_comment_for(const std::string &fingerprint);
-std::string fingerprint_in(const std::string &table_comment);
-
 } // namespace rolewall::kernel

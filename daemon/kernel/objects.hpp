@@ -57,9 +57,10 @@ ChainPtr input_chain_object(const std::string &table);
 ChainPtr chain_object(const std::string &table, const std::string &name,
                       const std::string &comment);
 
-// The rules of chain input, in order (see ruleset.hpp for their nft text).
-std::vector<RulePtr> input_rules(const std::string &table, Policy policy, std::uint32_t icmp_set_id,
-                                 std::uint32_t icmpv6_set_id);
+// The rules of chain input, in order (see render.cpp for their nft text): `jump roles`, or in
+// the fail-safe layout `tcp dport 22 accept`, between the skeleton and the policy.
+std::vector<RulePtr> input_rules(const std::string &table, const Layout &layout,
+                                 std::uint32_t icmp_set_id, std::uint32_t icmpv6_set_id);
 // The two rules of chain roles that enter a role's chain.
 std::vector<RulePtr> roles_rules(const std::string &table, const RoleChain &role,
                                  const SetIds &ids);

@@ -215,6 +215,17 @@ RulePtr dhcpv6_rule(const std::string &table) {
         .done("DHCPv6 client");
 }
 
+// tcp dport 22 accept comment "fail-safe: SSH, so that an admin can log in"
+RulePtr failsafe_ssh_rule(const std::string &table) {
+    const std::uint16_t port = htons(failsafe_ssh_port);
+    return RuleBuilder(table, input_chain)
+        .match(NFT_META_L4PROTO, IPPROTO_TCP)
+        .add(payload(NFT_PAYLOAD_TRANSPORT_HEADER, dport_offset, sizeof port))
+        .add(cmp(NFT_CMP_EQ, &port, sizeof port))
+        .add(verdict(NF_ACCEPT))
+        .done("fail-safe: SSH, so that an admin can log in");
+}
+
 // The rules after `jump roles`: what happens to everything no role accepted.
 void policy_rules(const std::string &table, Policy policy, std::vector<RulePtr> &out) {
     auto rule = [&] { return RuleBuilder(table, input_chain); };
@@ -243,14 +254,16 @@ std::uint32_t id_of(const SetIds &ids, const std::string &name) {
 
 } // namespace
 
-std::vector<RulePtr> input_rules(const std::string &table, Policy policy, std::uint32_t icmp_set_id,
-                                 std::uint32_t icmpv6_set_id) {
+std::vector<RulePtr> input_rules(const std::string &table, const Layout &layout,
+                                 std::uint32_t icmp_set_id, std::uint32_t icmpv6_set_id) {
     std::vector<RulePtr> out;
     skeleton_rules(table, icmp_set_id, icmpv6_set_id, out);
     out.push_back(dhcpv6_rule(table));
-    // jump roles
-    out.push_back(RuleBuilder(table, input_chain).add(verdict(NFT_JUMP, roles_chain)).done());
-    policy_rules(table, policy, out);
+    if (layout.failsafe)
+        out.push_back(failsafe_ssh_rule(table));
+    else // jump roles
+        out.push_back(RuleBuilder(table, input_chain).add(verdict(NFT_JUMP, roles_chain)).done());
+    policy_rules(table, layout.policy, out);
     return out;
 }
 

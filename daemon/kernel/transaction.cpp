@@ -116,17 +116,17 @@ void reserve_creation(Batch &b, const Layout &layout) {
 void add_creation(Batch &batch, const std::string &table, std::uint32_t flags, const Layout &layout,
                   const std::string &fingerprint) {
     reserve_creation(batch, layout);
-    TablePtr t = table_object(table, flags, table_comment_for(fingerprint));
+    TablePtr t = table_object(table, flags, table_comment(layout, fingerprint));
     add_table_msg(batch, NFT_MSG_NEWTABLE, create, t.get(), "add table inet");
     add_chain(batch, input_chain_object(table), {});
-    add_chain(batch, chain_object(table, roles_chain, {}), {});
+    if (!layout.failsafe) add_chain(batch, chain_object(table, roles_chain, {}), {});
     for (const RoleChain &r : layout.roles)
         add_chain(batch, chain_object(table, role_chain(r.role), r.title), r.role);
     SetIds ids;
     add_role_sets(batch, table, layout, ids);
     auto id = static_cast<std::uint32_t>(ids.size() + 1);
     AnonymousSet icmp = icmp_types_set(table, id), icmpv6 = icmpv6_types_set(table, id + 1);
-    std::vector<RulePtr> input = input_rules(table, layout.policy, icmp.id, icmpv6.id);
+    std::vector<RulePtr> input = input_rules(table, layout, icmp.id, icmpv6.id);
     // nft puts each anonymous set just before the rule that looks it up (rules 4 and 6).
     for (std::size_t i = 0; i < input.size(); ++i) {
         if (i == 3) add_anonymous(batch, icmp);

@@ -93,6 +93,9 @@ struct RoleChain {
 // Everything rolewall wants in the kernel.
 struct Layout {
     Policy policy = Policy::drop;
+    // The built-in fail-safe table (failsafe_layout()): no roles and no chain roles; chain input
+    // accepts TCP port 22 where it would jump to the roles.
+    bool failsafe = false;
     std::vector<RoleChain> roles; // sorted by id
     std::vector<SetContent> sets; // sorted by name
 
@@ -107,6 +110,22 @@ struct Layout {
 // "runtime"); it is not part of the layout.
 Layout build_layout(const Catalog &catalog, Policy policy, const RangeValues &ranges,
                     const std::map<std::string, Scope> &enabled);
+
+// The port the fail-safe table keeps open, so that an admin can log in and mend the config.
+inline constexpr std::uint16_t failsafe_ssh_port = 22;
+
+// The table rolewalld applies when it cannot load its config and the kernel holds no rolewall
+// table, so that the host never runs without a firewall: policy drop, loopback,
+// established/related, essential ICMP and ICMPv6 (as every layout has them) and TCP 22 (IPv4
+// and IPv6, any interface, any source). Its table comment says it is the fail-safe.
+Layout failsafe_layout();
+
+// The comment of table inet rolewall, the one place that writes it:
+// "managed by rolewalld; layout <fingerprint>", and for the fail-safe table
+// "managed by rolewalld; fail-safe table (the configuration did not load); layout <fingerprint>".
+std::string table_comment(const Layout &layout, const std::string &fingerprint);
+// The fingerprint in such a comment; "" when the comment is not one rolewalld writes.
+std::string fingerprint_in(const std::string &table_comment);
 
 // Makes the sets of `roles` in `layout` what build_layout() would make them for `enabled`, at
 // the cost of those roles only: the other sets are not looked at. `layout` must come from

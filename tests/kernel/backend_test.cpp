@@ -354,3 +354,18 @@ TEST_CASE("A commit by someone else between the read and the batch makes the bac
     CHECK(without_owner(listing()) == render_nft(layout));
     CHECK(table_exists("ip", "other"));
 }
+
+TEST_CASE("The fail-safe table lists as render_nft writes it and gives way to the roles' table") {
+    auto backend = open_backend();
+    Layout safe = failsafe_layout();
+    ApplyReport r = apply_ok(*backend, safe);
+    CHECK(r.kind == ApplyReport::Kind::created);
+    CHECK(without_owner(listing()) == render_nft(safe));
+    CHECK(apply_ok(*backend, safe).kind == ApplyReport::Kind::unchanged);
+    // A later start with a good config replaces it in one transaction.
+    Layout layout = make_layout(sample_roles());
+    std::uint32_t gen = generation();
+    CHECK(apply_ok(*backend, layout).kind == ApplyReport::Kind::replaced);
+    CHECK(generation() == gen + 1);
+    CHECK(without_owner(listing()) == render_nft(layout));
+}

@@ -113,3 +113,24 @@ TEST_CASE("Traffic reaches exactly the ports of enabled roles, within their scop
         check_matrix(hosts, servers, hosts.wan, {true, true, true});
     }
 }
+
+TEST_CASE("With the fail-safe table, SSH connects and nothing else does") {
+    Hosts hosts;
+    INFO(hosts.error());
+    REQUIRE(hosts.ok());
+    InNetns in_gw(hosts.gw);
+    constexpr std::uint16_t ssh = 22, web = 80, dns = 53;
+    Servers servers({ssh, web}, {dns}, {open_proto});
+    auto backend = NftBackend::open();
+    REQUIRE(backend.ok());
+    REQUIRE((*backend)->apply(failsafe_layout(), ApplyHint::everything()).ok());
+    for (const std::string &client : {hosts.lan, hosts.wan})
+        for (bool v6 : {false, true}) {
+            std::string gw = hosts.gw_address(client, v6);
+            INFO(client << " -> " << gw);
+            CHECK(tcp_connects(client, gw, ssh, timeout_ms));
+            CHECK_FALSE(tcp_connects(client, gw, web, timeout_ms));
+            CHECK_FALSE(udp_echoes(client, gw, dns, timeout_ms));
+            CHECK_FALSE(raw_arrives(client, gw, open_proto, servers, timeout_ms));
+        }
+}

@@ -169,3 +169,21 @@ TEST_CASE("Rebuilding one role's sets gives what building the whole layout gives
     put_back_sets(l, std::move(previous));
     CHECK(l.sets == original.sets);
 }
+
+TEST_CASE("The fail-safe layout has no roles, opens SSH and says so in its table comment") {
+    Layout safe = failsafe_layout();
+    CHECK(safe.failsafe);
+    CHECK(safe.policy == Policy::drop);
+    CHECK(safe.roles.empty());
+    CHECK(safe.sets.empty());
+    Layout none;
+    CHECK(safe.fingerprint() != none.fingerprint());
+    std::string text = render_nft(safe);
+    CHECK_THAT(text, Catch::Contains("tcp dport 22 accept") && Catch::Contains("fail-safe") &&
+                         !Catch::Contains("jump roles") && !Catch::Contains("chain roles"));
+    std::string comment = table_comment(safe, safe.fingerprint());
+    CHECK_THAT(comment, Catch::StartsWith("managed by rolewalld; fail-safe table"));
+    CHECK(fingerprint_in(comment) == safe.fingerprint());
+    CHECK(fingerprint_in(table_comment(none, "0123")) == "0123");
+    CHECK(fingerprint_in("made by hand; layout 0123").empty());
+}
