@@ -2,8 +2,8 @@
 // one way verbs reach rolewalld (connection, timeout, errors -> messages and exit codes).
 #pragma once
 
+#include "bus_names.hpp"
 #include "rolewall/bus/manager_proxy.h"
-#include "rolewall/bus_names.hpp"
 
 #include <functional>
 #include <string>

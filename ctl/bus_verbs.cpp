@@ -1,8 +1,8 @@
 // status, enable, disable, reload: they talk to rolewalld over the system bus with the proxy
 // generated from org.rolewall1.Manager.xml.
 #include "bus_client.hpp"
+#include "bus_names.hpp"
 #include "ctl.hpp"
-#include "rolewall/bus_names.hpp"
 #include "rolewall/json.hpp"
 #include "rolewall/text_table.hpp"
 

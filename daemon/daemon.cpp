@@ -1,8 +1,8 @@
 #include "daemon.hpp"
 
 #include "bus/server.hpp"
+#include "bus_names.hpp"
 #include "log.hpp"
-#include "rolewall/bus_names.hpp"
 
 #include <cerrno>
 #include <csignal>

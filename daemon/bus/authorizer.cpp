@@ -1,6 +1,6 @@
 #include "authorizer.hpp"
 
-#include "rolewall/bus_names.hpp"
+#include "bus_names.hpp"
 
 #include <chrono>
 #include <map>

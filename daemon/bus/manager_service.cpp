@@ -1,7 +1,7 @@
 #include "manager_service.hpp"
 
+#include "bus_names.hpp"
 #include "errors.hpp"
-#include "rolewall/bus_names.hpp"
 #include "rolewall/paths.hpp"
 
 #include <algorithm>

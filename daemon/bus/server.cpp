@@ -1,6 +1,6 @@
 #include "server.hpp"
 
-#include "rolewall/bus_names.hpp"
+#include "bus_names.hpp"
 
 namespace rolewall::bus {
 

@@ -6,8 +6,8 @@
 // (PR_SET_PDEATHSIG) if the test crashes.
 #pragma once
 
+#include "bus_names.hpp"
 #include "rolewall/bus/manager_proxy.h"
-#include "rolewall/bus_names.hpp"
 #include "rolewall/ruleset.hpp"
 #include "support.hpp"
 

@@ -1,4 +1,4 @@
-// Names of rolewall's D-Bus API (daemon/bus/org.rolewall1.Manager.xml), shared by the daemon,
+// Names of rolewall's D-Bus API (org.rolewall1.Manager.xml beside this file), shared by the daemon,
 // rolewallctl and the tests. No sdbus-c++ here: this header is only strings.
 #pragma once
 
