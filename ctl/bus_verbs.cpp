@@ -3,8 +3,7 @@
 #include "bus_client.hpp"
 #include "bus_names.hpp"
 #include "ctl.hpp"
-#include "rolewall/json.hpp"
-#include "rolewall/text_table.hpp"
+#include "output.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -18,10 +17,6 @@ namespace {
 // rolewalld answers in well under a millisecond; a daemon that takes this long is stuck.
 constexpr auto call_timeout = std::chrono::seconds(5);
 constexpr const char *running_hint = "is rolewalld running? systemctl status rolewalld";
-
-void print(const std::string &s) {
-    std::fwrite(s.data(), 1, s.size(), stdout);
-}
 
 void fail(const std::string &sentence, const std::string &next) {
     std::fprintf(stderr, "rolewallctl: %s\n", sentence.c_str());
@@ -114,16 +109,13 @@ using EnabledList = std::vector<
 
 void print_status(const EnabledList &roles, bool json) {
     if (json) {
-        JsonWriter j;
-        j.begin_object().key("roles").begin_array();
+        Json list = Json::array();
         for (const auto &r : roles)
-            j.begin_object()
-                .field("name", r.get<0>())
-                .field("origin", r.get<1>())
-                .field("interfaces", r.get<2>())
-                .field("sources", r.get<3>())
-                .end_object();
-        print(j.end_array().end_object().str());
+            list.push_back({{"name", r.get<0>()},
+                            {"origin", r.get<1>()},
+                            {"interfaces", r.get<2>()},
+                            {"sources", r.get<3>()}});
+        print_json({{"roles", std::move(list)}});
         return;
     }
     if (roles.empty()) {

@@ -1,8 +1,7 @@
 // Catalog verbs: they read the catalog files and work without the daemon.
 #include "ctl.hpp"
-#include "rolewall/json.hpp"
+#include "output.hpp"
 #include "rolewall/paths.hpp"
-#include "rolewall/text_table.hpp"
 
 #include <charconv>
 #include <cstdio>
@@ -37,10 +36,6 @@ RangeValues ranges_for(const Options &o, const Catalog &catalog) {
     return cfg ? cfg->ranges : default_range_values();
 }
 
-void print(const std::string &s) {
-    std::fwrite(s.data(), 1, s.size(), stdout);
-}
-
 } // namespace
 
 Result<Catalog> load_catalog(const Options &o) {
@@ -73,15 +68,10 @@ int verb_list(const Options &o) {
     auto catalog = load_catalog(o);
     if (!catalog) return report(catalog.error());
     if (o.json) {
-        JsonWriter j;
-        j.begin_array();
+        Json roles = Json::array();
         for (const auto &[id, r] : catalog->roles())
-            j.begin_object()
-                .field("name", id)
-                .field("title", r.title)
-                .field("local", r.local)
-                .end_object();
-        print(j.end_array().str());
+            roles.push_back({{"name", id}, {"title", r.title}, {"local", r.local}});
+        print_json({{"roles", std::move(roles)}});
         return exit_ok;
     }
     TextTable t({"ROLE", "TITLE"});
@@ -92,32 +82,27 @@ int verb_list(const Options &o) {
 }
 
 static void show_json(const Catalog &c, const Role &r, const RangeValues &ranges) {
-    JsonWriter j;
-    j.begin_object()
-        .field("name", r.id)
-        .field("title", r.title)
-        .field("description", r.description)
-        .field("services", c.role_services(r.id))
-        .field("includes", r.includes);
-    j.key("ports").begin_array();
+    Json ports = Json::array(), ip_protocols = Json::array();
     for (const auto &p : c.role_ports(r.id, ranges))
-        j.begin_object()
-            .field("protocol", l4_name(p.l4))
-            .field("first", int(p.ports.first))
-            .field("last", int(p.ports.last))
-            .field("service", p.service)
-            .field("application", p.application)
-            .end_object();
-    j.end_array().key("ip_protocols").begin_array();
+        ports.push_back({{"protocol", l4_name(p.l4)},
+                         {"first", p.ports.first},
+                         {"last", p.ports.last},
+                         {"service", p.service},
+                         {"application", p.application}});
     for (const auto &p : c.role_ip_protocols(r.id))
-        j.begin_object()
-            .field("protocol", ip_protocol_name(p.number))
-            .field("number", int(p.number))
-            .field("service", p.service)
-            .field("application", p.application)
-            .end_object();
-    j.end_array().field("sources", r.sources).field("note", r.note).end_object();
-    print(j.str());
+        ip_protocols.push_back({{"protocol", ip_protocol_name(p.number)},
+                                {"number", p.number},
+                                {"service", p.service},
+                                {"application", p.application}});
+    print_json({{"name", r.id},
+                {"title", r.title},
+                {"description", r.description},
+                {"services", c.role_services(r.id)},
+                {"includes", r.includes},
+                {"ports", std::move(ports)},
+                {"ip_protocols", std::move(ip_protocols)},
+                {"sources", r.sources},
+                {"note", r.note}});
 }
 
 int verb_show(const Options &o) {
@@ -173,23 +158,23 @@ int verb_which(const Options &o) {
         std::fprintf(stderr, "rolewallctl: no service in the catalog uses port %s\n", arg.c_str());
         return exit_failed;
     }
-    JsonWriter j;
-    j.begin_array();
+    Json json_uses = Json::array();
     TextTable t({"SERVICE", "APPLICATION", "PROTO", "PORTS", "ROLES"});
     for (const auto &u : uses) {
         auto roles = catalog->roles_using(u.service->id);
-        j.begin_object()
-            .field("service", u.service->id)
-            .field("application", u.entry->application)
-            .field("protocol", l4_name(u.entry->l4))
-            .field("first", int(u.ports.first))
-            .field("last", int(u.ports.last))
-            .field("roles", roles)
-            .end_object();
+        json_uses.push_back({{"service", u.service->id},
+                             {"application", u.entry->application},
+                             {"protocol", l4_name(u.entry->l4)},
+                             {"first", u.ports.first},
+                             {"last", u.ports.last},
+                             {"roles", roles}});
         t.row({u.service->id, u.entry->application, l4_name(u.entry->l4), port_range_str(u.ports),
                join(roles)});
     }
-    print(o.json ? j.end_array().str() : t.str());
+    if (o.json)
+        print_json({{"port", port->first}, {"uses", std::move(json_uses)}});
+    else
+        print(t.str());
     return exit_ok;
 }
 
@@ -198,40 +183,45 @@ static std::string entry_str(const Entry &e, const RangeValues &ranges) {
     return port_range_str(resolve_ports(e, ranges)) + "/" + l4_name(e.l4);
 }
 
+static Json entry_json(const Entry &e, const RangeValues &ranges) {
+    Json j = {{"application", e.application}};
+    if (e.kind == Entry::Kind::ip_protocol) {
+        j["protocol"] = ip_protocol_name(e.ip_protocol);
+        j["number"] = e.ip_protocol;
+        return j;
+    }
+    PortRange r = resolve_ports(e, ranges);
+    j["protocol"] = l4_name(e.l4);
+    j["first"] = r.first;
+    j["last"] = r.last;
+    if (!e.range.empty()) j["range"] = e.range;
+    return j;
+}
+
 int verb_services(const Options &o) {
     auto catalog = load_catalog(o);
     if (!catalog) return report(catalog.error());
     RangeValues ranges = ranges_for(o, *catalog);
-    JsonWriter j;
-    j.begin_array();
+    Json services = Json::array();
     TextTable t({"SERVICE", "TITLE", "PORTS"});
     for (const auto &[id, s] : catalog->services()) {
         std::vector<std::string> ports;
-        j.begin_object()
-            .field("name", id)
-            .field("title", s.title)
-            .field("windows_service", s.windows_service)
-            .field("sources", s.sources);
-        j.key("entries").begin_array();
+        Json entries = Json::array();
         for (const auto &e : s.entries) {
             ports.push_back(entry_str(e, ranges));
-            j.begin_object().field("application", e.application);
-            if (e.kind == Entry::Kind::ip_protocol) {
-                j.field("protocol", ip_protocol_name(e.ip_protocol))
-                    .field("number", int(e.ip_protocol));
-            } else {
-                PortRange r = resolve_ports(e, ranges);
-                j.field("protocol", l4_name(e.l4))
-                    .field("first", int(r.first))
-                    .field("last", int(r.last));
-                if (!e.range.empty()) j.field("range", e.range);
-            }
-            j.end_object();
+            entries.push_back(entry_json(e, ranges));
         }
-        j.end_array().end_object();
+        services.push_back({{"name", id},
+                            {"title", s.title},
+                            {"windows_service", s.windows_service},
+                            {"sources", s.sources},
+                            {"entries", std::move(entries)}});
         t.row({id, s.title, join(ports, " ")});
     }
-    print(o.json ? j.end_array().str() : t.str());
+    if (o.json)
+        print_json({{"services", std::move(services)}});
+    else
+        print(t.str());
     return exit_ok;
 }
 

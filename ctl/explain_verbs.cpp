@@ -2,7 +2,7 @@
 // daemon evaluates it (Explain) on the layout it has applied.
 #include "bus_client.hpp"
 #include "ctl.hpp"
-#include "rolewall/json.hpp"
+#include "output.hpp"
 #include "rolewall/verdict.hpp"
 
 #include <charconv>
@@ -66,18 +66,14 @@ void print_explanation(const std::string &what, const std::map<std::string, sdbu
     auto would = get<std::vector<std::string>>(v, "would_accept");
     auto commands = get<std::vector<std::string>>(v, "commands");
     if (json) {
-        JsonWriter j;
-        j.begin_object()
-            .field("packet", what)
-            .field("interface", get<std::string>(v, "interface"))
-            .field("verdict", verdict)
-            .field("role", role)
-            .field("rule", get<std::string>(v, "rule"))
-            .field("roles", roles)
-            .field("would_accept", would)
-            .field("commands", commands)
-            .end_object();
-        std::fputs(j.str().c_str(), stdout);
+        print_json({{"packet", what},
+                    {"interface", get<std::string>(v, "interface")},
+                    {"verdict", verdict},
+                    {"role", role},
+                    {"rule", get<std::string>(v, "rule")},
+                    {"roles", roles},
+                    {"would_accept", would},
+                    {"commands", commands}});
         return;
     }
     std::string on = get<std::string>(v, "interface");

@@ -1,5 +1,6 @@
 // rolewalld driven by other clients: busctl, python3-dbus and rolewallctl.
 #include "checks.hpp"
+#include "json_schema.hpp"
 #include "rolewall/state.hpp"
 
 #include <algorithm>
@@ -77,6 +78,7 @@ TEST_CASE(
           "{\n  \"roles\": [\n    {\n      \"name\": \"dc\",\n      \"origin\": \"state\",\n"
           "      \"interfaces\": [\n        \"lan0\"\n      ],\n      \"sources\": [\n"
           "        \"10.0.0.0/8\"\n      ]\n    }\n  ]\n}\n");
+    CHECK(testsupport::check_json_output("status", r.out).empty()); // docs/JSON.md
     CHECK(s.ctl({"reload"}).status == 0);
     r = s.ctl({"enable", "nope"});
     CHECK(r.status == 1);

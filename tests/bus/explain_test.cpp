@@ -2,6 +2,7 @@
 // the roles that would accept, and the commands that would open it. The evaluator itself is
 // checked against real traffic in tests/kernel/verdict_traffic_test.cpp.
 #include "checks.hpp"
+#include "json_schema.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -92,6 +93,7 @@ TEST_CASE("rolewallctl explain exits 0 when accepted, 1 when not, 2 on a bad tar
     CHECK(r.status == 1);
     CHECK(r.out.find("\"verdict\": \"drop\"") != std::string::npos);
     CHECK(r.out.find("\"would_accept\": [\n    \"vpn\"\n  ]") != std::string::npos);
+    CHECK(testsupport::check_json_output("explain", r.out).empty()); // docs/JSON.md
 
     CHECK(s.ctl({"explain", "192.0.2.7", "http"}).status == 2);
     CHECK(s.ctl({"explain", "192.0.2.7", "22", "--interface", "a", "--interface", "b"}).status ==

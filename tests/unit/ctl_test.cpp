@@ -1,5 +1,7 @@
-// rolewallctl's catalog verbs against golden files (tests/data/golden), and its exit codes.
+// rolewallctl's catalog verbs against golden files (tests/data/golden) and the --json schemas
+// of docs/JSON.md, and its exit codes.
 // ROLEWALL_UPDATE_GOLDEN=1 rewrites the golden files from the current output.
+#include "json_schema.hpp"
 #include "util.hpp"
 
 #include <catch2/catch.hpp>
@@ -23,6 +25,16 @@ void golden(const std::string &name, const std::vector<std::string> &args) {
 test::Run fixture_ctl(std::vector<std::string> args) {
     args.insert(args.begin(), {"--catalog", test::fixture_catalog()});
     return test::ctl(args);
+}
+
+// The --json output of `args` follows the schema of `verb` in docs/JSON.md.
+void follows_schema(const std::string &verb, std::vector<std::string> args) {
+    args.push_back("--json");
+    auto r = fixture_ctl(args);
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    for (const auto &v : testsupport::check_json_output(verb, r.out))
+        FAIL_CHECK(v);
 }
 
 } // namespace
@@ -56,6 +68,17 @@ TEST_CASE("rolewallctl services lists every service") {
 }
 TEST_CASE("rolewallctl services --json lists entries") {
     golden("services.json", {"services", "--json"});
+}
+
+TEST_CASE("Every --json output follows the schema docs/JSON.md gives for its verb") {
+    follows_schema("list", {"list"});
+    follows_schema("show", {"show", "dc"});
+    follows_schema("show", {"show", "vpn"}); // bare IP protocols
+    follows_schema("which", {"which", "88"});
+    follows_schema("which", {"which", "50000/tcp"}); // inside a named range
+    follows_schema("services", {"services"});
+    follows_schema("services",
+                   {"services", "--config", test::source_dir() + "/tests/data/scoped.toml"});
 }
 
 TEST_CASE("rolewallctl show uses the named ranges of --config") {

@@ -1,8 +1,9 @@
-#include "rolewall/text_table.hpp"
+#include "output.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
-namespace rolewall {
+namespace rolewall::ctl {
 
 std::string TextTable::str() const {
     std::vector<std::size_t> width(header_.size(), 0);
@@ -27,4 +28,12 @@ std::string TextTable::str() const {
     return out;
 }
 
-} // namespace rolewall
+void print(const std::string &text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+void print_json(const Json &doc) {
+    print(doc.dump(2, ' ', false, Json::error_handler_t::replace) + "\n");
+}
+
+} // namespace rolewall::ctl
