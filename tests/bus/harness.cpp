@@ -1,7 +1,6 @@
 #include "harness.hpp"
 
 #include "kernel/nft_backend.hpp"
-#include "mini_json.hpp"
 #include "rolewall/config.hpp"
 #include "rolewall/manager.hpp"
 #include "rolewall/state.hpp"
@@ -13,13 +12,13 @@
 #include <fcntl.h>
 #include <fstream>
 #include <grp.h>
+#include <nlohmann/json.hpp>
 #include <poll.h>
 #include <pwd.h>
 #include <sched.h>
 #include <stdexcept>
 #include <sys/mman.h>
 #include <sys/mount.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -38,11 +37,7 @@ namespace {
     _exit(120);
 }
 
-// In a child right after fork: die with the parent (the test), even if it crashes.
-void die_with_parent(pid_t parent, int sig = SIGKILL) {
-    prctl(PR_SET_PDEATHSIG, sig);
-    if (getppid() != parent) _exit(121);
-}
+using testsupport::die_with_parent;
 
 void write_text(const std::string &path, const std::string &text) {
     int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
@@ -127,31 +122,17 @@ bool have_root() {
 }
 
 Run run(const std::vector<std::string> &argv, const RunOptions &o) {
-    int out = memfd_create("out", MFD_CLOEXEC), err = memfd_create("err", MFD_CLOEXEC);
+    testsupport::RunOptions t;
+    t.env = o.env;
+    t.timeout = o.timeout;
     pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        die_with_parent(parent);
+    t.in_child = [&o, parent] {
         if (o.netns_of) enter_ns(o.netns_of, CLONE_NEWNET);
-        for (const auto &[k, v] : o.env)
-            v.empty() ? unsetenv(k.c_str()) : setenv(k.c_str(), v.c_str(), 1);
-        if (o.uid) {
-            become(*o.uid);
-            die_with_parent(parent);
-        }
-        dup2(out, 1);
-        dup2(err, 2);
-        int devnull = ::open("/dev/null", O_RDONLY);
-        dup2(devnull, 0);
-        auto args = c_args(argv);
-        execvp(args[0], args.data());
-        die(args[0]);
-    }
-    Run r;
-    r.status = wait_child(pid, o.timeout);
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
+        if (!o.uid) return;
+        become(*o.uid);
+        die_with_parent(parent); // setuid() cleared the death signal
+    };
+    return testsupport::run(argv, t);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -202,15 +183,12 @@ std::set<std::string> Netns::kernel_roles() const {
     std::set<std::string> out;
     Run r = nft({"-j", "list", "table", "inet", "rolewall"});
     if (r.status != 0) return out;
-    testns::Json doc = testns::Json::parse(r.out);
-    const testns::Json *items = doc.get("nftables");
-    if (!items || !items->is_array()) return out;
-    for (const auto &item : items->array()) {
-        const testns::Json *set = item.get("set");
-        if (!set) continue;
-        const testns::Json *elem = set->get("elem");
-        if (!elem || !elem->is_array() || elem->array().empty()) continue;
-        std::string name = set->get("name")->str();
+    auto doc = nlohmann::json::parse(r.out);
+    for (const auto &item : doc.at("nftables")) {
+        if (!item.contains("set")) continue;
+        const auto &set = item["set"];
+        if (!set.contains("elem") || set["elem"].empty()) continue;
+        auto name = set.at("name").get<std::string>();
         out.insert(name.substr(0, name.rfind('_')));
     }
     return out;

@@ -9,6 +9,7 @@
 #include "bus_names.hpp"
 #include "rolewall/bus/manager_proxy.h"
 #include "rolewall/ruleset.hpp"
+#include "run.hpp"
 #include "support.hpp"
 
 #include <chrono>
@@ -36,18 +37,14 @@ using Clock = std::chrono::steady_clock;
 // running as uid 65534.
 bool have_root();
 
-struct Run {
-    int status = -1; // exit code, or 128 + signal
-    std::string out;
-    std::string err;
-};
+using testsupport::Run;
 struct RunOptions {
     std::map<std::string, std::string> env; // added to (or, with empty value, removed from) ours
     std::optional<uid_t> uid;               // setuid (and setgid to the same number) first
     pid_t netns_of = 0;                     // enter this process's network namespace first
     std::chrono::milliseconds timeout = 20s;
 };
-// Runs a program (no shell) and waits for it, killing it after the timeout.
+// Runs a program with testsupport::run, first entering the namespace and taking the uid.
 Run run(const std::vector<std::string> &argv, const RunOptions &options = {});
 
 // A user + network namespace like `unshare -rn`, kept alive by a holder process.

@@ -50,7 +50,7 @@ TEST_CASE("Applying a layout to an empty kernel creates the table render_nft des
     auto objs = objects();
     std::size_t sets = 0, chains = 0, rules = 0;
     for (const Json &o : objs) {
-        const std::string &kind = o.object().front().first;
+        const std::string &kind = o.begin().key();
         sets += kind == "set", chains += kind == "chain", rules += kind == "rule";
     }
     CHECK(sets == 21);

@@ -42,8 +42,8 @@ std::vector<Json> objects(const std::string &family, const std::string &name) {
     if (r.status != 0) return {};
     Json doc = Json::parse(r.out);
     std::vector<Json> out;
-    for (const Json &o : doc.get("nftables")->array())
-        if (!o.get("metainfo")) out.push_back(o);
+    for (const Json &o : doc.at("nftables"))
+        if (!o.contains("metainfo")) out.push_back(o);
     return out;
 }
 
@@ -51,15 +51,16 @@ std::map<std::string, long long> handles(const std::string &family, const std::s
     std::map<std::string, long long> out;
     std::map<std::string, int> rules_seen;
     for (const Json &o : objects(family, name)) {
-        const auto &[kind, body] = o.object().front();
-        auto handle = static_cast<long long>(body.get("handle")->num());
+        const std::string &kind = o.begin().key();
+        const Json &body = o.begin().value();
+        auto handle = body.at("handle").get<long long>();
         if (kind == "table")
             out["table"] = handle;
         else if (kind == "rule") {
-            const std::string &chain = body.get("chain")->str();
+            const auto &chain = body.at("chain").get_ref<const std::string &>();
             out["rule " + chain + " " + std::to_string(rules_seen[chain]++)] = handle;
         } else
-            out[kind + " " + body.get("name")->str()] = handle;
+            out[kind + " " + body.at("name").get<std::string>()] = handle;
     }
     return out;
 }

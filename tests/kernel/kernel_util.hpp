@@ -1,15 +1,17 @@
 // Test helpers that read the kernel's view through nft.
 #pragma once
 
-#include "mini_json.hpp"
 #include "testns.hpp"
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 namespace testns {
+
+using Json = nlohmann::ordered_json; // nft -j output, keys in document order
 
 // `nft -s list table <family> <name>`: the table as text, counters left out (as render_nft
 // writes it). Empty when the table does not exist.

@@ -1,9 +1,8 @@
 // Real-kernel tests: each test process first enters its own user + network namespace (as
-// `unshare -rn` does), so it has a private, empty ruleset and never touches the host's.
-#define CATCH_CONFIG_RUNNER
+// `unshare -rn` does), so it has a private, empty ruleset and never touches the host's. Where
+// that is impossible, every test reports itself skipped (tests/support/skip.hpp).
 #include "testns.hpp"
 
-#include <catch2/catch.hpp>
 #include <cstdio>
 
 int main(int argc, char **argv) {
@@ -15,5 +14,5 @@ int main(int argc, char **argv) {
             return testns::skip_code;
         }
     }
-    return Catch::Session().run(argc, argv);
+    return testsupport::run_catch_session(argc, argv);
 }

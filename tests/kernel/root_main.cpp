@@ -1,11 +1,9 @@
 // Real-kernel tests that need real root: batches larger than an unprivileged socket may send
 // (SO_SNDBUFFORCE needs CAP_NET_ADMIN in the initial user namespace) and traffic between
 // network namespaces. Each test process first enters a network namespace of its own; without
-// root the whole binary reports itself skipped.
-#define CATCH_CONFIG_RUNNER
+// root every test reports itself skipped (tests/support/skip.hpp).
 #include "testns.hpp"
 
-#include <catch2/catch.hpp>
 #include <cstdio>
 
 int main(int argc, char **argv) {
@@ -16,5 +14,5 @@ int main(int argc, char **argv) {
             return testns::skip_code;
         }
     }
-    return Catch::Session().run(argc, argv);
+    return testsupport::run_catch_session(argc, argv);
 }

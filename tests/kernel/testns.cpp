@@ -5,11 +5,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <fstream>
 #include <sched.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace testns {
@@ -68,48 +66,11 @@ bool enter_root_netns(std::string *why) {
     return true;
 }
 
-bool listing_only(int argc, char **argv) {
-    for (int i = 1; i < argc; ++i)
-        if (std::strncmp(argv[i], "--list", 6) == 0 || std::strcmp(argv[i], "-l") == 0 ||
-            std::strcmp(argv[i], "-h") == 0 || std::strcmp(argv[i], "--help") == 0)
-            return true;
-    return false;
-}
-
 Run run(const std::vector<std::string> &argv, const std::string &input) {
-    int in[2], out[2];
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) return {};
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(out[1], 1);
-        dup2(out[1], 2);
-        std::vector<char *> args;
-        for (const auto &a : argv)
-            args.push_back(const_cast<char *>(a.c_str()));
-        args.push_back(nullptr);
-        execvp(args[0], args.data());
-        _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    // The whole input first, then the output: nft reads all of its script before it prints
-    // anything, so neither side waits for the other.
-    for (std::size_t off = 0; off < input.size();) {
-        ssize_t n = write(in[1], input.data() + off, input.size() - off);
-        if (n <= 0) break;
-        off += static_cast<std::size_t>(n);
-    }
-    close(in[1]);
-    Run r;
-    char buf[65536];
-    for (ssize_t n; (n = read(out[0], buf, sizeof buf)) > 0;)
-        r.out.append(buf, static_cast<std::size_t>(n));
-    close(out[0]);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return r;
+    testsupport::RunOptions o;
+    o.input = input;
+    o.merge_output = true;
+    return testsupport::run(argv, o);
 }
 
 namespace {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include "rolewall/ruleset.hpp"
+#include "run.hpp"
+#include "skip.hpp"
 
 #include <cstdint>
 #include <string>
@@ -10,8 +12,9 @@
 
 namespace testns {
 
-// Exit code that CTest reports as "skipped".
-inline constexpr int skip_code = 77;
+using testsupport::listing_only;
+using testsupport::Run;
+using testsupport::skip_code;
 
 // Enters a fresh user + network namespace (like `unshare -rn`): a private, empty ruleset
 // without privileges in the initial namespace. Returns false (with the reason) when it
@@ -23,15 +26,8 @@ bool enter_root_netns(std::string *why);
 // True once enter_user_netns() or enter_root_netns() has moved this process out of the
 // network namespace it started in: what a test checks before anything ruleset-wide.
 bool in_private_netns();
-// True when argv asks Catch only to list tests (catch_discover_tests at build time): no
-// namespace is needed then.
-bool listing_only(int argc, char **argv);
-
-struct Run {
-    int status = -1; // exit code, or 128 + signal
-    std::string out; // stdout and stderr together
-};
-// Runs a program (no shell), capturing its output; `input` goes to its stdin.
+// Runs a program (testsupport::run) with stdout and stderr together in `out`; `input` goes to
+// its stdin.
 Run run(const std::vector<std::string> &argv, const std::string &input = {});
 // nft with arguments; `nft -f -` when given a script.
 Run nft(const std::vector<std::string> &args);

@@ -156,10 +156,8 @@ TEST_CASE("rolewallctl check has the kernel validate the ruleset and commits not
                       " --config " + test::source_dir() + "/tests/data/scoped.toml check" +
                       " && echo ruleset: && nft list ruleset";
     auto probe = test::run({"unshare", "-rn", "true"});
-    if (probe.status != 0) {
-        WARN("cannot create a user and network namespace here: " << probe.err);
-        std::exit(77);
-    }
+    if (probe.status != 0)
+        ROLEWALL_SKIP("cannot create a user and network namespace here: " + probe.err);
     auto r = test::run({"unshare", "-rn", "sh", "-c", cmd});
     INFO(r.err);
     REQUIRE(r.status == 0);

@@ -3,9 +3,10 @@
 
 #include "rolewall/config.hpp"
 #include "rolewall/ruleset.hpp"
+#include "run.hpp"
+#include "skip.hpp"
 #include "support.hpp"
 
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -13,17 +14,11 @@ namespace test {
 
 using testsupport::fixture_catalog;
 using testsupport::read_file;
+using testsupport::run;
+using testsupport::Run;
 using testsupport::source_dir;
 using testsupport::TempDir;
 
-struct Run {
-    int status = -1; // exit code
-    std::string out;
-    std::string err;
-};
-
-// Runs a program with arguments (no shell), capturing stdout and stderr.
-Run run(const std::vector<std::string> &argv);
 Run ctl(std::vector<std::string> args); // rolewallctl ARGS
 
 // The catalog of tests/data/catalog, loaded once, and the layout it makes.
