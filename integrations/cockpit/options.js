@@ -123,7 +123,7 @@ export function describeChange(result) {
     const rows = [];
     const state = on => (on ? _("enabled") : _("disabled"));
     rows.push({ label: _("State"), before: state(r.was_enabled), after: state(r.enabled),
-                changed: !!r.was_enabled !== !!r.enabled, widens: !r.was_enabled && !!r.enabled });
+                changed: !!r.was_enabled !== !!r.enabled, widens: false });
     for (const dim of DIMENSIONS) {
         const before = r["was_" + dim.key] || [];
         const after = r[dim.key] || [];

@@ -88,6 +88,12 @@ test("The preview shows before and after per dimension and marks widening", () =
         ["Sources", "192.0.2.0/24", "any", true, true],
     ]);
     assert.deepEqual(warnings, ["careful"]);
+    const fresh = describeChange({ was_enabled: false, enabled: true, interfaces: [], sources: ["192.0.2.0/24"] });
+    assert.deepEqual(fresh.rows.map(r => [r.label, r.before, r.after, r.widens]), [
+        ["State", "disabled", "enabled", false],
+        ["Interfaces", "—", "any", true],
+        ["Sources", "—", "192.0.2.0/24", false],
+    ]);
 });
 
 test("Without a dry run the page predicts the result the way the daemon computes it", () => {
