@@ -26,4 +26,8 @@ class Client final : public sdbus::ProxyInterfaces<org::rolewall1::Manager_proxy
 // is reported on stderr and becomes the exit code (ctl.hpp).
 int with_daemon(const std::function<int(Client &)> &call);
 
+struct Options;
+// After a reload: the Samba warnings of ctl.hpp for the roles the daemon has in force.
+void warn_samba_disagreements(const Options &o, Client &daemon);
+
 } // namespace rolewall::ctl

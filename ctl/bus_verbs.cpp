@@ -164,9 +164,10 @@ int verb_disable(const Options &o) {
     });
 }
 
-int verb_reload(const Options &) {
+int verb_reload(const Options &o) {
     return with_daemon([&](Client &c) {
         c.Reload();
+        warn_samba_disagreements(o, c);
         return exit_ok;
     });
 }

@@ -27,6 +27,7 @@ struct Options {
     bool runtime = false;
     std::vector<std::string> interfaces;
     std::vector<std::string> sources;
+    std::string samba_config;      // suggest, check, reload: smb.conf (empty: the default)
     std::vector<std::string> args; // after the verb
 };
 
@@ -56,5 +57,11 @@ int verb_reload(const Options &o);
 
 // What the firewall does (explain_verbs.cpp).
 int verb_explain(const Options &o); // exit 0 when accepted, 1 when dropped or rejected
+
+// Samba (suggest_verbs.cpp): the snippet, and the warnings of check and reload when the
+// rolewall config (`enabled`: the roles in force) disagrees with smb.conf. No smb.conf: silent.
+int verb_suggest(const Options &o);
+void warn_samba_disagreements(const Options &o, const Catalog &catalog, const Config &config,
+                              const std::map<std::string, Scope> &enabled);
 
 } // namespace rolewall::ctl

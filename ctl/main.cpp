@@ -34,6 +34,8 @@ const Verb verbs[] = {
     {"disable", 1, 1, verb_disable, "disable ROLE [--runtime]"},
     {"reload", 0, 0, verb_reload,
      "reload                   make the daemon re-read config, catalog and state"},
+    {"suggest", 0, 0, verb_suggest,
+     "suggest [--samba-config FILE]  rolewall.toml roles for this host's Samba server"},
     {"explain", 2, 2, verb_explain,
      "explain SOURCE PORT[/PROTO] [--interface IF]  would a new connection be accepted (daemon)"},
 };
@@ -51,6 +53,8 @@ void help() {
                 "                       explain: the input interface (default: the route's)\n"
                 "  --source CIDR        enable: only from this network (repeatable)\n"
                 "  --runtime            enable/disable: not saved across restarts\n"
+                "  --samba-config FILE  suggest, check, reload: Samba's smb.conf\n"
+                "                       (default: /etc/samba/smb.conf)\n"
                 "  -h, --help           this text\n"
                 "  --version            the version\n\n"
                 "Environment:\n"
@@ -79,6 +83,7 @@ enum {
     opt_interface,
     opt_source,
     opt_runtime,
+    opt_samba_config,
     opt_version,
     opt_completion_words, // hidden: the words shell completion offers
 };
@@ -92,6 +97,7 @@ Options parse(int argc, char **argv) {
         {"interface", required_argument, nullptr, opt_interface},
         {"source", required_argument, nullptr, opt_source},
         {"runtime", no_argument, nullptr, opt_runtime},
+        {"samba-config", required_argument, nullptr, opt_samba_config},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, opt_version},
         {"completion-words", no_argument, nullptr, opt_completion_words},
@@ -127,6 +133,9 @@ Options parse(int argc, char **argv) {
         case opt_runtime:
             o.runtime = true;
             break;
+        case opt_samba_config:
+            o.samba_config = optarg;
+            break;
         case 'h':
             help();
             std::exit(exit_ok);
@@ -159,6 +168,8 @@ int run(int argc, char **argv) {
         if (!enable && !o.sources.empty()) throw UsageError{"--source goes with 'enable' only"};
         if (!enable && name != "explain" && !o.interfaces.empty())
             throw UsageError{"--interface goes with 'enable' and 'explain' only"};
+        if (!o.samba_config.empty() && name != "suggest" && name != "check" && name != "reload")
+            throw UsageError{"--samba-config goes with 'suggest', 'check' and 'reload' only"};
         if (o.runtime && !enable && name != "disable")
             throw UsageError{"--runtime goes with 'enable' and 'disable' only"};
         return v.run(o);

@@ -62,6 +62,7 @@ int verb_check(const Options &o) {
     std::size_t n = all->config.roles.size();
     std::printf("%s: config and catalog are valid (%zu role%s enabled)\n", all->config.path.c_str(),
                 n, n == 1 ? "" : "s");
+    warn_samba_disagreements(o, all->catalog, all->config, all->config.roles);
     Layout layout =
         build_layout(all->catalog, all->config.policy, all->config.ranges, all->config.roles);
     if (!has_net_admin()) {
