@@ -99,6 +99,9 @@ bool role_accepts(const Layout &layout, const std::string &role, const Packet &p
 
 Verdict evaluate(const Layout &layout, const Packet &packet) {
     if (auto v = skeleton(packet)) return *v;
+    // The fail-safe table has `tcp dport 22 accept` where others have `jump roles`.
+    if (layout.failsafe && packet.protocol == ipproto_tcp && packet.port == failsafe_ssh_port)
+        return accept("fail-safe: SSH");
     for (const RoleChain &r : layout.roles)
         if (role_accepts(layout, r.role, packet)) return accept("role " + r.role, r.role);
     if (layout.policy == Policy::reject) return {Verdict::Action::reject, {}, "policy reject"};

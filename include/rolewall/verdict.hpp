@@ -10,6 +10,7 @@
 //   icmpv6 type { essential } accept         rule "essential ICMPv6"
 //   icmpv6 type echo-request limit accept    rule "ping6, rate-limited" (within the rate)
 //   ip6 daddr fe80::/64 udp dport 546 accept rule "DHCPv6 client"
+//   (the fail-safe table: tcp dport 22 accept  rule "fail-safe: SSH", and no roles)
 //   jump roles: per role in layout order, `iifname @<role>_if` or `meta nfproto @<role>_anyif`
 //     dispatch to its chain, which accepts when the source is in <role>_v4/_v6 and the
 //     destination port in <role>_tcp/_udp, or the IP protocol in <role>_proto

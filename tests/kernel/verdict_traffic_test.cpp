@@ -28,6 +28,7 @@ constexpr std::uint16_t scoped_tcp = 8080, scoped_udp = 5353;   // role "wanif":
 constexpr std::uint16_t sourced_tcp = 2222, sourced_udp = 6000; // role "lansrc": LAN networks
 constexpr std::uint16_t open_tcp = 9090;                        // role "open": anywhere
 constexpr std::uint16_t closed_tcp = 1234, closed_udp = 1235;   // listening, opened by no role
+constexpr std::uint16_t ssh_tcp = 22;                           // the fail-safe table's
 constexpr std::uint8_t open_proto = 253;                        // RFC 3692 experimentation
 
 Layout layout_for(Policy policy) {
@@ -109,8 +110,8 @@ std::pair<int, int> compare(const Layout &layout, const Hosts &hosts, const Serv
             (v.action == Verdict::Action::accept ? accepted : refused)++;
             return v;
         };
-        for (std::uint16_t port :
-             {scoped_tcp, sourced_tcp, std::uint16_t(sourced_tcp + 10), open_tcp, closed_tcp}) {
+        for (std::uint16_t port : {scoped_tcp, sourced_tcp, std::uint16_t(sourced_tcp + 10),
+                                   open_tcp, closed_tcp, ssh_tcp}) {
             Verdict v = eval(port, "tcp");
             INFO(src << " -> " << gw << " " << port << "/tcp: evaluated " << action_name(v.action)
                      << " (" << v.rule << ")");
@@ -137,7 +138,7 @@ TEST_CASE("The packet evaluator gives the kernel's verdict for every probe of th
     REQUIRE(hosts.ok());
     InNetns in_gw(hosts.gw);
     Servers servers(
-        {scoped_tcp, sourced_tcp, std::uint16_t(sourced_tcp + 10), open_tcp, closed_tcp},
+        {scoped_tcp, sourced_tcp, std::uint16_t(sourced_tcp + 10), open_tcp, closed_tcp, ssh_tcp},
         {scoped_udp, sourced_udp, closed_udp}, {open_proto});
     auto backend = NftBackend::open();
     REQUIRE(backend.ok());
@@ -151,9 +152,10 @@ TEST_CASE("The packet evaluator gives the kernel's verdict for every probe of th
     }
     CHECK(route_interface(*Cidr::parse("192.0.2.1")) == "lo");
     CHECK(route_interface(*Cidr::parse("203.0.113.1")).empty()); // no route there
-    for (Policy policy : {Policy::reject, Policy::drop}) {
-        INFO("policy " << policy_name(policy));
-        Layout layout = layout_for(policy);
+    for (int i = 0; i < 3; ++i) {
+        INFO("layout " << i << ": policy reject, policy drop, the fail-safe table");
+        Layout layout =
+            i == 2 ? failsafe_layout() : layout_for(i == 0 ? Policy::reject : Policy::drop);
         REQUIRE((*backend)->apply(layout, ApplyHint::everything()).ok());
         auto [lan_yes, lan_no] = compare(layout, hosts, servers, lan);
         auto [wan_yes, wan_no] = compare(layout, hosts, servers, wan);

@@ -152,3 +152,12 @@ TEST_CASE("The roles that use a port, and those that would accept the packet wit
     CHECK(roles_for_packet(fixture(), ranges, packet("192.0.2.7", 1030)) ==
           std::vector<std::string>{"dc"});
 }
+
+TEST_CASE("The fail-safe table accepts TCP 22 from anywhere and nothing of the roles") {
+    Layout l = failsafe_layout();
+    CHECK(said(l, packet("192.0.2.7", 22, "tcp", "wan0")) == "accept fail-safe: SSH");
+    CHECK(said(l, packet("2001:db8::7", 22, "tcp", "")) == "accept fail-safe: SSH");
+    CHECK(said(l, packet("192.0.2.7", 22, "udp")) == "drop policy drop");
+    CHECK(said(l, packet("192.0.2.7", 80)) == "drop policy drop");
+    CHECK(said(l, packet("192.0.2.7", 8, "icmp")) == "accept ping, rate-limited");
+}
