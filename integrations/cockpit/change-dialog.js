@@ -21,76 +21,82 @@ const APPLY = { enable: [_("Enable"), _("Apply")], disable: [_("Disable")], reve
 // interfaces, sources, origin }; prefill: { interfaces?: [..], sources?: [..] } to start from;
 // context: { reason?: why the dialog was opened, e.g. the drop it would let in }.
 export function openChangeDialog(app, action, role, prefill = {}, context = {}) {
-    const features = app.client.features;
-    const form = {
-        action,
-        interfaces: prefill.interfaces ? { mode: "only", items: prefill.interfaces } : { mode: "keep", items: [] },
-        sources: prefill.sources ? { mode: "only", items: prefill.sources } : { mode: "keep", items: [] },
-        keep: "saved",
-        timeout: 3600,
-        trial: false,
-        confirm: 120,
-    };
-    const preview = h("div", { class: "rw-preview", "aria-live": "polite", id: "rw-change-preview" });
-    const errors = h("div", { class: "rw-dialog-errors", id: "rw-change-errors" });
-    const which = role.enabled ? 1 : 0;
-    const applyText = (APPLY[action][which] || APPLY[action][0]);
-    const apply = button(applyText, () => submit(), {
-        variant: action === "disable" ? "danger" : "primary", id: "rw-change-apply" });
-    const dialog = openModal({
-        title: format(TITLES[action][which], role.name),
-        description: role.title,
-        id: "rw-change-dialog",
-        body: h("form", { class: "pf-c-form pf-m-horizontal", novalidate: true,
-                          onsubmit: ev => { ev.preventDefault(); submit() } },
-                context.reason && alert("info", context.reason),
-                errors,
-                action === "enable" && DIMENSIONS.map(dim => scopeGroup(dim, role, form, features, changed)),
-                action !== "revert" && lifetimeGroup(form, features, changed),
-                features.confirm && trialGroup(form, changed),
-                preview),
-        footer: [apply, button(_("Cancel"), () => dialog.close(), { variant: "link" })],
-    });
+    return new ChangeDialog(app, action, role, prefill, context).dialog;
+}
 
-    let seq = 0;
-    let timer = null;
-    function changed() {
-        clearTimeout(timer);
-        timer = setTimeout(refreshPreview, 250);
+function initialForm(action, prefill) {
+    const dimension = items => (items ? { mode: "only", items } : { mode: "keep", items: [] });
+    return { action, interfaces: dimension(prefill.interfaces), sources: dimension(prefill.sources),
+             keep: "saved", timeout: 3600, trial: false, confirm: 120 };
+}
+
+class ChangeDialog {
+    constructor(app, action, role, prefill, context) {
+        Object.assign(this, { app, action, role, features: app.client.features, seq: 0, timer: null });
+        this.form = initialForm(action, prefill);
+        this.preview = h("div", { class: "rw-preview", "aria-live": "polite", id: "rw-change-preview" });
+        this.errors = h("div", { class: "rw-dialog-errors", id: "rw-change-errors" });
+        const which = role.enabled ? 1 : 0;
+        this.apply = button(APPLY[action][which] || APPLY[action][0], () => this.submit(), {
+            variant: action === "disable" ? "danger" : "primary", id: "rw-change-apply" });
+        const changed = () => this.changed();
+        const { form, features } = this;
+        this.dialog = openModal({
+            title: format(TITLES[action][which], role.name),
+            description: role.title,
+            id: "rw-change-dialog",
+            body: h("form", { class: "pf-c-form pf-m-horizontal", novalidate: true,
+                              onsubmit: ev => { ev.preventDefault(); this.submit() } },
+                    context.reason && alert("info", context.reason),
+                    this.errors,
+                    action === "enable" && DIMENSIONS.map(dim => scopeGroup(dim, role, form, features, changed)),
+                    action !== "revert" && lifetimeGroup(form, features, changed),
+                    features.confirm && trialGroup(form, changed),
+                    this.preview),
+            footer: [this.apply, button(_("Cancel"), () => this.dialog.close(), { variant: "link" })],
+        });
+        this.refreshPreview();
     }
 
-    async function refreshPreview() {
-        const mine = ++seq;
-        const { options, problems } = changeOptions(form, role, features);
+    changed() {
+        clearTimeout(this.timer);
+        this.timer = setTimeout(() => this.refreshPreview(), 250);
+    }
+
+    // The daemon's dry run where it has one, else the page's own prediction.
+    async refreshPreview() {
+        const mine = ++this.seq;
+        const { options, problems } = changeOptions(this.form, this.role, this.features);
         if (problems.length) {
-            replaceChildren(preview, problems.map(p => alert("warning", p)));
+            replaceChildren(this.preview, problems.map(p => alert("warning", p)));
             return;
         }
-        if (!features.dryRun) {
-            replaceChildren(preview, previewTable(predictResult(form, role), false));
+        if (!this.features.dryRun) {
+            replaceChildren(this.preview, previewTable(predictResult(this.form, this.role), false));
             return;
         }
+        let shown;
         try {
-            const result = await dryRun(app.client, action, role.name, options);
-            if (mine === seq && !dialog.closed)
-                replaceChildren(preview, previewTable(result, true));
+            shown = previewTable(await dryRun(this.app.client, this.action, this.role.name, options), true);
         } catch (ex) {
-            if (mine === seq && !dialog.closed)
-                replaceChildren(preview, errorAlert(_("The daemon would refuse this change"), ex));
+            shown = errorAlert(_("The daemon would refuse this change"), ex);
         }
+        if (mine === this.seq && !this.dialog.closed)
+            replaceChildren(this.preview, shown);
     }
 
-    async function submit() {
-        const { options, problems } = changeOptions(form, role, features);
+    async submit() {
+        const { app, role, form, errors } = this;
+        const { options, problems } = changeOptions(form, role, this.features);
         replaceChildren(errors, problems.map(p => alert("danger", p)));
         if (problems.length) {
             errors.scrollIntoView({ block: "nearest" });
             return;
         }
-        apply.disabled = true;
+        this.apply.disabled = true;
         try {
-            const result = await runChange(app.client, action, role.name, options);
-            dialog.close();
+            const result = await runChange(app.client, this.action, role.name, options);
+            this.dialog.close();
             const known = result.enabled !== undefined ? result : predictResult(form, role);
             toast("success", resultSummary(role.name, known, options));
             if (result.pending_deadline)
@@ -99,14 +105,11 @@ export function openChangeDialog(app, action, role, prefill = {}, context = {}) 
             replaceChildren(errors, errorAlert(format(_("$0 was not changed"), role.name), ex,
                                                { id: "rw-change-error" }));
             errors.scrollIntoView({ block: "nearest" });
-            apply.disabled = false;
+            this.apply.disabled = false;
         } finally {
             app.refresh();
         }
     }
-
-    refreshPreview();
-    return dialog;
 }
 
 async function runChange(client, action, name, options) {
