@@ -40,6 +40,11 @@ int report_bus_error(const sdbus::Error &e) {
         fail(msg, "'rolewallctl list' shows the roles.");
         return exit_failed;
     }
+    if (name_is(e, bus::error_degraded)) {
+        fail(msg, "What next: 'rolewallctl status' shows every problem; fix them, then run "
+                  "'rolewallctl reload'.");
+        return exit_degraded;
+    }
     if (name_is(e, bus::error_invalid_config)) {
         fail(msg, "Fix the file, check it with 'rolewallctl check', then reload again.");
         return exit_failed;
@@ -107,7 +112,62 @@ std::string join(const std::vector<std::string> &v, const char *empty) {
 using EnabledList = std::vector<
     sdbus::Struct<std::string, std::string, std::vector<std::string>, std::vector<std::string>>>;
 
-void print_status(const EnabledList &roles, bool json) {
+using StatusMap = std::map<std::string, sdbus::Variant>;
+
+template <typename T> T status_value(const StatusMap &status, const char *key) {
+    auto it = status.find(key);
+    if (it == status.end()) return T{};
+    try {
+        return it->second.get<T>();
+    } catch (const sdbus::Error &) {
+        return T{};
+    }
+}
+
+// Lines after the first indented to line up under the first.
+std::string indented(const std::string &text) {
+    std::string out;
+    for (char ch : text)
+        out += ch == '\n' ? std::string("\n         ") : std::string(1, ch);
+    return out;
+}
+
+// How the daemon stands, before its roles: running or degraded (with the error and what to
+// do), and whether the kernel holds what rolewalld applied.
+std::string health_text(const StatusMap &s) {
+    std::string state = status_value<std::string>(s, "state");
+    std::string ruleset = status_value<std::string>(s, "ruleset");
+    std::string out = "State:   " + state;
+    if (ruleset == "fail-safe")
+        out += " (the fail-safe table is in force: only SSH, TCP port 22, is open)";
+    else if (ruleset == "last-good")
+        out += " (the table the kernel held at start is kept as it was)";
+    out += "\n";
+    if (std::string error = status_value<std::string>(s, "error"); !error.empty())
+        out += "Error:   " + indented(error) +
+               "\n         Fix it, check with 'rolewallctl check', then run 'rolewallctl "
+               "reload'.\n";
+    std::string kernel = status_value<std::string>(s, "kernel");
+    out += "Kernel:  " + (kernel == "matches"   ? "matches what rolewalld applied"
+                          : kernel == "differs" ? "differs from what rolewalld applied (a reload "
+                                                  "puts it right):"
+                                                : kernel + ":");
+    for (const auto &d : status_value<std::vector<std::string>>(s, "kernel_differences"))
+        out += "\n         " + d;
+    return out + "\n\n";
+}
+
+// The keys of GetStatus, after "roles", in this order (docs/JSON.md).
+void add_health(Json &out, const StatusMap &s) {
+    out["state"] = status_value<std::string>(s, "state");
+    out["error"] = status_value<std::string>(s, "error");
+    out["ruleset"] = status_value<std::string>(s, "ruleset");
+    out["kernel"] = status_value<std::string>(s, "kernel");
+    out["kernel_differences"] = status_value<std::vector<std::string>>(s, "kernel_differences");
+    out["started"] = status_value<std::uint64_t>(s, "started");
+}
+
+void print_status(const EnabledList &roles, const StatusMap &status, bool json) {
     if (json) {
         Json list = Json::array();
         for (const auto &r : roles)
@@ -115,9 +175,12 @@ void print_status(const EnabledList &roles, bool json) {
                             {"origin", r.get<1>()},
                             {"interfaces", r.get<2>()},
                             {"sources", r.get<3>()}});
-        print_json({{"roles", std::move(list)}});
+        Json out = {{"roles", std::move(list)}};
+        add_health(out, status);
+        print_json(out);
         return;
     }
+    print(health_text(status));
     if (roles.empty()) {
         print("No role is enabled.\n");
         return;
@@ -132,8 +195,9 @@ void print_status(const EnabledList &roles, bool json) {
 
 int verb_status(const Options &o) {
     return with_daemon([&](Client &c) {
-        print_status(c.ListEnabled(), o.json);
-        return exit_ok;
+        StatusMap status = c.GetStatus();
+        print_status(c.ListEnabled(), status, o.json);
+        return status_value<std::string>(status, "state") == "degraded" ? exit_degraded : exit_ok;
     });
 }
 

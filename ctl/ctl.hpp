@@ -17,6 +17,7 @@ enum Exit : int {
     exit_usage = 2,       // bad command line
     exit_unreachable = 3, // the daemon is not on the bus
     exit_denied = 4,      // the daemon refused the caller
+    exit_degraded = 5,    // status: the daemon runs degraded (it could not start)
 };
 
 struct Options {

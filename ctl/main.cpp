@@ -59,8 +59,8 @@ void help() {
                 "  --version            the version\n\n"
                 "Environment:\n"
                 "  DBUS_SYSTEM_BUS_ADDRESS  the bus of the daemon (default: the system bus)\n\n"
-                "Exit status: 0 ok, 1 failed, 2 bad usage, 3 daemon not reachable, 4 denied;\n"
-                "explain: 0 accepted, 1 dropped or rejected.\n",
+                "Exit status: 0 ok, 1 failed, 2 bad usage, 3 daemon not reachable, 4 denied,\n"
+                "5 daemon degraded; explain: 0 accepted, 1 dropped or rejected.\n",
                 rolewall::paths::installed_catalog, rolewall::paths::local_catalog,
                 rolewall::paths::config_file);
 }

@@ -4,6 +4,7 @@
 #include "bus_names.hpp"
 #include "log.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -58,6 +59,16 @@ std::string apply_text(const ApplyReport &a) {
     return "";
 }
 
+// An error on one line for STATUS=: the message and its first problem.
+std::string one_line(const Error &e) {
+    std::string out = e.message;
+    if (!e.diagnostics.empty()) out += ": " + e.diagnostics.front().str();
+    if (e.diagnostics.size() > 1)
+        out += " (and " + std::to_string(e.diagnostics.size() - 1) + " more)";
+    std::replace(out.begin(), out.end(), '\n', ' ');
+    return out;
+}
+
 std::uint64_t monotonic_usec() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -88,12 +99,7 @@ bool Daemon::start() {
     auto began = Clock::now();
     auto report = manager_.start();
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began);
-    if (!report) {
-        const Error &e = report.error();
-        log::error("cannot start: " + e.describe(), {{"ROLE", e.role}, {"SERVICE", e.service}});
-        notify("STATUS=Failed to start: " + e.message);
-        return false;
-    }
+    if (!report) return fail_closed(report.error());
     log_notices(*report);
     for (const auto &[name, r] : manager_.enabled())
         log::info("role '" + name + "' enabled (" + scope_text(r.scope) + "; origin " +
@@ -104,8 +110,35 @@ bool Daemon::start() {
     return true;
 }
 
+// The start failed: the host keeps a firewall all the same (the table the kernel holds, or the
+// fail-safe) and the daemon runs degraded. False only when even that failed.
+bool Daemon::fail_closed(const Error &e) {
+    log::error("cannot start: " + e.describe(), {{"ROLE", e.role}, {"SERVICE", e.service}});
+    auto held = manager_.hold(e);
+    if (!held) {
+        log::error("cannot apply the fail-safe table either: " + held.error().describe());
+        notify("STATUS=Failed to start: " + e.message);
+        return false;
+    }
+    log::error("running degraded: " + ruleset_text() +
+               "; every change but a reload is refused until a reload succeeds");
+    return true;
+}
+
+std::string Daemon::ruleset_text() const {
+    switch (manager_.health().ruleset) {
+    case Ruleset::last_good:
+        return "the kernel keeps the table it held, as it was";
+    case Ruleset::fail_safe:
+        return "the fail-safe table is in place (only SSH, TCP port 22, is open)";
+    case Ruleset::roles:
+        break;
+    }
+    return enabled_text();
+}
+
 int Daemon::apply_once() {
-    return start() ? 0 : 1;
+    return start() && !manager_.health().degraded ? 0 : 1;
 }
 
 bool Daemon::setup_signals() {
@@ -127,7 +160,11 @@ std::string Daemon::enabled_text() const {
 }
 
 void Daemon::report_status() {
-    notify("STATUS=" + enabled_text() +
+    const Health &h = manager_.health();
+    std::string what = enabled_text();
+    if (h.degraded)
+        what = "Degraded (" + std::string(ruleset_name(h.ruleset)) + "): " + one_line(h.error);
+    notify("STATUS=" + what +
            (bus_ ? "; serving " + std::string(bus::service_name) : "; waiting for the system bus"));
 }
 
@@ -223,15 +260,20 @@ Result<Report> Daemon::reload(const std::string &who) {
     notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec()) +
            "\nSTATUS=Reloading the config, the catalog and the saved state");
     log::info("reloading (asked by " + who + ")");
+    bool was_degraded = manager_.health().degraded;
     auto report = manager_.reload();
     if (!report) {
         const Error &e = report.error();
-        log::error("reload failed, the firewall keeps running as it was: " + e.describe(),
+        log::error((was_degraded ? "reload failed, still degraded (" + ruleset_text() + "): "
+                                 : "reload failed, the firewall keeps running as it was: ") +
+                       e.describe(),
                    {{"ROLE", e.role}, {"SERVICE", e.service}});
     } else {
         changed(*report, "reload", who);
+        if (was_degraded) log::notice("left degraded mode: the ruleset of the config is in force");
         log::notice("reloaded: " + enabled_text() + " (" + apply_text(report->apply) + ")");
     }
+    if (bus_ && was_degraded != manager_.health().degraded) bus_->publish_state();
     notify("READY=1");
     report_status();
     return report;

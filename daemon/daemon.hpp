@@ -36,6 +36,8 @@ class Daemon {
     using Clock = std::chrono::steady_clock;
 
     bool start();
+    bool fail_closed(const Error &error);
+    std::string ruleset_text() const;
     bool setup_signals();
     bool handle_signals(); // false: time to exit
     void try_connect();

@@ -17,6 +17,8 @@ inline constexpr const char *error_invalid_config = "org.rolewall1.Error.Invalid
 // Anything else that kept the change from happening (the state file could not be written,
 // the netlink socket failed). Nothing changed.
 inline constexpr const char *error_failed = "org.rolewall1.Error.Failed";
+// A change asked of a degraded daemon (it could not start; Reload is the way back).
+inline constexpr const char *error_degraded = "org.rolewall1.Error.Degraded";
 
 // Options of EnableRole and DisableRole (a{sv}).
 inline constexpr const char *option_interfaces = "interfaces"; // as

@@ -18,6 +18,8 @@ const char *error_name(Errc code) {
         return error_invalid_config;
     case Errc::io:
         return error_failed;
+    case Errc::degraded:
+        return error_degraded;
     }
     return error_failed;
 }

@@ -40,6 +40,8 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
     // RoleChanged for every changed role, then PropertiesChanged(EnabledRoles) when the set of
     // names changed.
     void publish(const Report &report);
+    // PropertiesChanged(State).
+    void publish_state();
 
   private:
     std::vector<sdbus::Struct<std::string, std::string, bool>> ListRoles() override;
@@ -64,6 +66,9 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
     std::map<std::string, sdbus::Variant> Explain(const std::string &source, const uint16_t &port,
                                                   const std::string &protocol,
                                                   const std::string &interface) override;
+    // Health (status_service.cpp): GetStatus, State.
+    std::map<std::string, sdbus::Variant> GetStatus() override;
+    std::string State() override;
     std::vector<std::string> EnabledRoles() override;
     std::string Version() override;
 

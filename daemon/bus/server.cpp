@@ -56,6 +56,14 @@ void BusServer::publish(const Report &report) {
     }
 }
 
+void BusServer::publish_state() {
+    try {
+        service_->publish_state();
+    } catch (const sdbus::Error &) {
+        // As publish().
+    }
+}
+
 std::string BusServer::unique_name() const {
     try {
         return connection_->getUniqueName();

@@ -30,6 +30,8 @@ class BusServer {
     // connect again.
     Status process();
     void publish(const Report &report);
+    // PropertiesChanged(State): the daemon turned degraded or running.
+    void publish_state();
     std::string unique_name() const;
 
   private:

@@ -3,6 +3,7 @@
 #include "recovery.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 
 namespace fs = std::filesystem;
@@ -108,7 +109,11 @@ Result<Catalog> load_catalog(const Sources &s) {
 } // namespace
 
 Manager::Manager(Backend &backend, Sources sources)
-    : backend_(backend), sources_(std::move(sources)), state_file_(sources_.state_dir) {}
+    : backend_(backend), sources_(std::move(sources)), state_file_(sources_.state_dir),
+      started_at_(
+          static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count())) {}
 
 std::vector<std::string> Manager::enabled_names() const {
     std::vector<std::string> out;
@@ -123,6 +128,7 @@ const EnabledRole *Manager::find(const std::string &role) const {
 }
 
 Status Manager::check_role(const std::string &role) const {
+    if (auto running = check_running(); !running) return running;
     if (catalog_.role(role)) return Ok{};
     return make_error(Errc::unknown_role, "there is no role '" + role + "' in the catalog");
 }
@@ -151,6 +157,7 @@ Result<Report> Manager::start() {
     auto report = transact({&catalog_, &config_, std::move(state), {}});
     if (!report) return report;
     started_ = true;
+    health_ = Health{};
     if (!read.clean()) notices.push_back(replace_damaged_state(read));
     report->notices.insert(report->notices.begin(), notices.begin(), notices.end());
     return report;
@@ -303,7 +310,11 @@ Result<Report> Manager::change(RoleEdit edit) {
 }
 
 Result<Report> Manager::reload() {
-    if (!started_) return start(); // a start that failed (degraded): start again
+    if (!started_) { // a start that failed (degraded): start again
+        auto again = start();
+        if (!again && health_.degraded) health_.error = again.error();
+        return again;
+    }
     auto catalog = load_catalog(sources_);
     if (!catalog) return catalog.error();
     auto config = Config::load(sources_.config, *catalog);

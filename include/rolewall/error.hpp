@@ -26,6 +26,7 @@ enum class Errc {
     kernel_rejected,  // the kernel refused the transaction; nothing changed
     access_denied,    // the caller may not do this
     io,               // a file or socket could not be read or written
+    degraded,         // a change asked of a daemon that could not start (Reload is the way back)
 };
 
 struct Error {

@@ -26,6 +26,7 @@
 #include "rolewall/ruleset.hpp"
 #include "rolewall/state.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -73,6 +74,30 @@ struct Notice {
     std::string role; // when it is about one role
 };
 
+// What the kernel holds while the daemon runs.
+enum class Ruleset {
+    roles,     // the layout of the enabled roles (running)
+    last_good, // degraded: the table the kernel held at start, kept as it was
+    fail_safe, // degraded: the built-in fail-safe table (there was none to keep)
+};
+const char *ruleset_name(Ruleset r); // "roles", "last-good", "fail-safe"
+
+// Running, or degraded: the start failed (a config, catalog or state error, a file refused by
+// its permissions, a kernel refusal), the kernel holds the last good table or the fail-safe,
+// and every change but Reload is refused with Errc::degraded until a Reload succeeds.
+struct Health {
+    bool degraded = false;
+    Error error; // degraded: why
+    Ruleset ruleset = Ruleset::roles;
+};
+
+// The kernel's table read back and compared with what the daemon put there.
+struct KernelMatch {
+    enum class State { matches, differs, unknown } state = State::unknown;
+    std::vector<std::string> differences; // what differs, or why it is unknown
+};
+const char *kernel_match_name(KernelMatch::State s); // "matches", "differs", "unknown"
+
 struct Report {
     std::vector<RoleChange> changes; // sorted by role
     bool names_changed = false;      // the set of enabled role names changed
@@ -103,6 +128,17 @@ class Manager {
     // keep the saved state in force, and the file is left as it is for the admin to fix.
     // Before a successful start (degraded), a reload is a start.
     Result<Report> reload();
+
+    // After start() failed with `why`: keeps the table the kernel holds, or applies the
+    // fail-safe when it holds none, and turns degraded. An error when even that failed (the
+    // kernel refused the fail-safe, the table belongs to another live process): then nothing
+    // changed and the daemon cannot run.
+    Result<Report> hold(const Error &why);
+    const Health &health() const { return health_; }
+    // When this Manager was made (the daemon started): CLOCK_REALTIME microseconds.
+    std::uint64_t started_at() const { return started_at_; }
+    // Reads the kernel's table back and compares it with what the daemon applied.
+    KernelMatch verify_kernel();
 
     bool started() const { return started_; }
     const Catalog &catalog() const { return catalog_; }
@@ -135,12 +171,15 @@ class Manager {
     };
     Result<Report> change(RoleEdit edit);
     Status check_role(const std::string &role) const;
+    Status check_running() const; // Errc::degraded while degraded
     Notice replace_damaged_state(const StateRead &read);
 
     Backend &backend_;
     Sources sources_;
     StateFile state_file_;
     bool started_ = false;
+    Health health_;
+    std::uint64_t started_at_ = 0;
     Catalog catalog_;
     Config config_;
     SavedState saved_;

@@ -60,6 +60,14 @@ except dbus.exceptions.DBusException as e:
     CHECK(s.ns.kernel_roles() == std::set<std::string>{"remote", "vpn"});
 }
 
+namespace {
+
+std::uint64_t c_started(Setup &s) {
+    return s.client().GetStatus().at("started").get<std::uint64_t>();
+}
+
+} // namespace
+
 TEST_CASE(
     "rolewallctl status, enable, disable and reload talk to the daemon with stable exit codes") {
     Setup s;
@@ -68,7 +76,9 @@ TEST_CASE(
     CHECK(r.status == 0);
     r = s.ctl({"status"});
     CHECK(r.status == 0);
-    CHECK(r.out == "ROLE    ORIGIN  INTERFACES  SOURCES\n"
+    CHECK(r.out == "State:   running\n"
+                   "Kernel:  matches what rolewalld applied\n\n"
+                   "ROLE    ORIGIN  INTERFACES  SOURCES\n"
                    "dc      state   lan0        10.0.0.0/8\n"
                    "remote  config  any         any\n");
     r = s.ctl({"disable", "remote", "--runtime"});
@@ -77,7 +87,10 @@ TEST_CASE(
     CHECK(r.out ==
           "{\n  \"roles\": [\n    {\n      \"name\": \"dc\",\n      \"origin\": \"state\",\n"
           "      \"interfaces\": [\n        \"lan0\"\n      ],\n      \"sources\": [\n"
-          "        \"10.0.0.0/8\"\n      ]\n    }\n  ]\n}\n");
+          "        \"10.0.0.0/8\"\n      ]\n    }\n  ],\n  \"state\": \"running\",\n"
+          "  \"error\": \"\",\n  \"ruleset\": \"roles\",\n  \"kernel\": \"matches\",\n"
+          "  \"kernel_differences\": [],\n  \"started\": " +
+              std::to_string(c_started(s)) + "\n}\n");
     CHECK(testsupport::check_json_output("status", r.out).empty()); // docs/JSON.md
     CHECK(s.ctl({"reload"}).status == 0);
     r = s.ctl({"enable", "nope"});

@@ -54,6 +54,13 @@ void enter_ns(pid_t holder, int type) {
     ::close(fd);
 }
 
+void enter_named_netns(const std::string &name) {
+    std::string path = "/run/netns/" + name;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) die(("setns " + path).c_str());
+    ::close(fd);
+}
+
 void become(uid_t uid) {
     if (setgroups(0, nullptr) < 0 || setgid(uid) < 0 || setuid(uid) < 0) die("setuid");
 }
@@ -332,8 +339,12 @@ void DaemonProcess::start() {
     pid_ = fork();
     if (pid_ == 0) {
         die_with_parent(parent);
-        enter_ns(ns_.holder(), CLONE_NEWUSER); // root in the namespace, as with unshare -rn
-        enter_ns(ns_.holder(), CLONE_NEWNET);
+        if (options_.netns_name.empty()) {
+            enter_ns(ns_.holder(), CLONE_NEWUSER); // root in the namespace, as with unshare -rn
+            enter_ns(ns_.holder(), CLONE_NEWNET);
+        } else {
+            enter_named_netns(options_.netns_name);
+        }
         die_with_parent(parent);
         if (!options_.journal_dir.empty()) journal_in(options_.journal_dir);
         setenv("DBUS_SYSTEM_BUS_ADDRESS", options_.bus_address.c_str(), 1);
@@ -510,6 +521,7 @@ Setup::Setup(Params p)
               notify ? notify->path() : "",
               {},
               p.binary,
+              {},
               {}}) {
     dir.write("rolewall.toml", p.config);
     if (!p.start_daemon) return;

@@ -125,6 +125,9 @@ class DaemonProcess {
         // where this directory is /run/systemd/journal, so sd_journal_send() reaches a socket
         // the test bound at <journal_dir>/socket instead of the host's journal.
         std::filesystem::path journal_dir;
+        // When set: run as real root in this named network namespace (/run/netns/NAME, as
+        // `ip netns add` makes them) instead of the Netns, for traffic tests.
+        std::string netns_name;
     };
     DaemonProcess(const Netns &ns, std::filesystem::path dir, Options options);
     ~DaemonProcess();

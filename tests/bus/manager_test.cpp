@@ -577,6 +577,47 @@ TEST_CASE("Start fails on a broken config and applies nothing") {
     CHECK_FALSE(m.started());
 }
 
+TEST_CASE(
+    "A Manager that cannot start holds a firewall, refuses changes, and a reload brings it back") {
+    Fixture f("[roles.nope]\n");
+    Manager m(f.backend, f.sources);
+    auto r = m.start();
+    REQUIRE_FALSE(r.ok());
+    SECTION("with nothing in the kernel: the fail-safe") {
+        REQUIRE(m.hold(r.error()).ok());
+        REQUIRE(f.backend.applied.size() == 1);
+        CHECK(f.backend.applied.back().failsafe);
+        CHECK(m.health().ruleset == Ruleset::fail_safe);
+    }
+    SECTION("with a table in the kernel: kept as it is") {
+        Fixture good;
+        good.started();
+        Manager held(good.backend, f.sources);
+        REQUIRE(held.hold(r.error()).ok());
+        CHECK(good.backend.applied.size() == 1); // nothing applied on top
+        CHECK(held.health().ruleset == Ruleset::last_good);
+        CHECK(held.verify_kernel().state == KernelMatch::State::unknown);
+        return;
+    }
+    CHECK(m.health().degraded);
+    CHECK(m.health().error.message.find("rolewall.toml") != std::string::npos);
+    auto refused = m.enable("remote", {}, false);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == Errc::degraded);
+    CHECK(m.disable("remote", true).error().code == Errc::degraded);
+    CHECK(m.reload().error().code == Errc::invalid_config); // still broken
+    CHECK(m.health().degraded);
+    f.write_config("[roles.vpn]\n");
+    auto back = m.reload();
+    REQUIRE(back.ok());
+    CHECK_FALSE(m.health().degraded);
+    CHECK(m.health().ruleset == Ruleset::roles);
+    CHECK(names(m) == std::set<std::string>{"vpn"});
+    CHECK_FALSE(f.backend.applied.back().failsafe);
+    CHECK(m.verify_kernel().state == KernelMatch::State::matches);
+    REQUIRE(m.enable("dc", {}, true).ok());
+}
+
 TEST_CASE("Start fails on a missing catalog directory") {
     Fixture f;
     f.sources.catalog = f.dir.path() / "missing";

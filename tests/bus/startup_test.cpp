@@ -103,22 +103,6 @@ TEST_CASE("rolewalld --apply-only applies once and exits") {
     CHECK(ns.kernel_roles() == std::set<std::string>{"vpn"}); // left as it was
 }
 
-TEST_CASE("rolewalld refuses to start on a broken config and says why") {
-    Setup::Params p;
-    p.config = "[roles.nope]\n";
-    p.start_daemon = false;
-    p.notify = true;
-    Setup s(p);
-    s.daemon.start();
-    REQUIRE(s.notify->wait_for("STATUS=Failed to start: the config " +
-                                   (s.dir.path() / "rolewall.toml").string() + " has 1 problem",
-                               10s));
-    int status = s.daemon.stop(0); // already exiting: wait for it
-    CHECK(status == 1);
-    CHECK(s.daemon.log().find("unknown role 'nope'") != std::string::npos);
-    CHECK_FALSE(s.ns.table_exists());
-}
-
 TEST_CASE("rolewalld rejects bad command lines with exit code 2") {
     CHECK(run({ROLEWALLD, "--bogus"}).status == 2);
     CHECK(run({ROLEWALLD, "extra"}).status == 2);

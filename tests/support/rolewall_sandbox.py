@@ -329,6 +329,17 @@ class Sandbox:
             _wait_until(self.name_owned, timeout, "rolewalld on the private bus", self.daemon)
         except SandboxError as e:
             raise SandboxError(f"{e}\n{self.log_tail()}") from None
+        # A daemon that could not load its config still serves the bus, degraded (under a
+        # fail-safe table): for a sandbox that is a config rolewalld refused.
+        if self.state() == "degraded":
+            raise SandboxError(f"rolewalld runs degraded: it refused the config\n{self.log_tail()}")
+
+    def state(self):
+        """The daemon's State property: "running" or "degraded"."""
+        r = subprocess.run(["busctl", f"--address={self.bus_address}", "get-property",
+                            "org.rolewall1", "/org/rolewall1", "org.rolewall1.Manager", "State"],
+                           capture_output=True, text=True, timeout=10, check=True)
+        return r.stdout.split('"')[1]
 
     def stop_daemon(self):
         """SIGTERM to rolewalld; returns its exit status. Its ruleset stays in the kernel."""
