@@ -1,6 +1,7 @@
 #include "rolewall/manager.hpp"
 
 #include "recovery.hpp"
+#include "trust.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -134,6 +135,8 @@ Status Manager::check_role(const std::string &role) const {
 }
 
 Result<Report> Manager::start() {
+    if (auto trusted = check_trusted_inputs(sources_, state_file_.path()); !trusted)
+        return trusted.error();
     auto catalog = load_catalog(sources_);
     if (!catalog) return catalog.error();
     auto config = Config::load(sources_.config, *catalog);
@@ -315,6 +318,8 @@ Result<Report> Manager::reload() {
         if (!again && health_.degraded) health_.error = again.error();
         return again;
     }
+    if (auto trusted = check_trusted_inputs(sources_, state_file_.path()); !trusted)
+        return trusted.error();
     auto catalog = load_catalog(sources_);
     if (!catalog) return catalog.error();
     auto config = Config::load(sources_.config, *catalog);

@@ -322,8 +322,11 @@ Result<fs::path> StateFile::move_aside() const {
 }
 
 Result<PendingWrite> StateFile::prepare(const SavedState &state) const {
+    // 0755 whatever the umask: a state directory others could write to is refused at start.
     std::error_code ec;
-    fs::create_directories(dir_, ec);
+    fs::create_directories(dir_.parent_path(), ec);
+    if (!ec && ::mkdir(dir_.c_str(), 0755) < 0 && errno != EEXIST)
+        ec = std::error_code(errno, std::generic_category());
     if (ec)
         return make_error(Errc::io, "cannot create the state directory " + dir_.string() + ": " +
                                         ec.message());

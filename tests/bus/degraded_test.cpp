@@ -4,6 +4,8 @@
 #include "traffic.hpp"
 
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace bustest;
@@ -193,4 +195,40 @@ TEST_CASE(
         CHECK_FALSE(reaches(v6, 22));
         CHECK_FALSE(reaches(v6, 80));
     }
+}
+
+TEST_CASE("A config or state directory others could write to makes the daemon degraded") {
+    Setup::Params p;
+    p.start_daemon = false;
+    Setup s(p);
+    fs::path refused;
+    std::string why;
+    SECTION("a world-writable config") {
+        refused = s.dir.path() / "rolewall.toml";
+        ::chmod(refused.c_str(), 0666);
+        why = "is writable by its group and others (mode 0666)";
+    }
+    SECTION("a state directory owned by another user") {
+        refused = s.dir.path() / "state";
+        fs::create_directory(refused);
+        REQUIRE(::chown(refused.c_str(), 1000, 1000) == 0);
+        why = ", not by root"; // uid 1000 is not mapped into the daemon's user namespace
+    }
+    s.daemon.start();
+    REQUIRE(wait_for_daemon(s.address()));
+    Client &c = s.client();
+    CHECK(c.State() == "degraded");
+    std::string error = value_of<std::string>(c.GetStatus(), "error");
+    CHECK(has(error, refused.string() + ": refused: it "));
+    CHECK(has(error, why));
+    Run status = s.ctl({"status"});
+    CHECK(status.status == 5);
+    CHECK(has(status.out, refused.string() + ": refused"));
+    CHECK(has(s.daemon.log(), refused.string()));
+    // Made right, a reload brings the config in.
+    REQUIRE(::chown(refused.c_str(), 0, 0) == 0);
+    ::chmod(refused.c_str(), fs::is_directory(refused) ? 0755 : 0644);
+    c.Reload();
+    CHECK(c.State() == "running");
+    CHECK(s.ns.kernel_roles() == std::set<std::string>{"remote"});
 }

@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <set>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace rolewall;
@@ -616,6 +618,62 @@ TEST_CASE(
     CHECK_FALSE(f.backend.applied.back().failsafe);
     CHECK(m.verify_kernel().state == KernelMatch::State::matches);
     REQUIRE(m.enable("dc", {}, true).ok());
+}
+
+TEST_CASE("Files that anyone but root could write are refused, with path and mode") {
+    Fixture f;
+    fs::path refused;
+    std::string why;
+    SECTION("a world-writable config") {
+        refused = f.dir.path() / "rolewall.toml";
+        ::chmod(refused.c_str(), 0666);
+        why = "is writable by its group and others (mode 0666)";
+    }
+    SECTION("a group-writable state directory") {
+        f.dir.write("state/state.toml", "version = 1\n");
+        refused = f.dir.path() / "state";
+        ::chmod(refused.c_str(), 0775);
+        why = "is writable by its group (mode 0775)";
+    }
+    SECTION("a state file owned by another user") {
+        refused = f.dir.write("state/state.toml", "version = 1\n");
+        REQUIRE(::chown(refused.c_str(), 1000, 1000) == 0);
+        why = "is owned by uid 1000, not by root";
+    }
+    SECTION("a local catalog role owned by another user and writable by others") {
+        refused = f.dir.path() / "local/roles/extra.toml";
+        REQUIRE(::chown(refused.c_str(), 1000, 1000) == 0);
+        ::chmod(refused.c_str(), 0646);
+        why = "is owned by uid 1000, not by root, and it is writable by others (mode 0646)";
+    }
+    SECTION("a world-writable directory holding the config") {
+        refused = f.dir.path();
+        ::chmod(refused.c_str(), 01777);
+        why = "is writable by its group and others (mode 1777)";
+    }
+    Manager m(f.backend, f.sources);
+    auto r = m.start();
+    ::chmod(f.dir.path().c_str(), 0755); // so that the temporary directory can go
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == Errc::invalid_config);
+    REQUIRE(r.error().diagnostics.size() == 1);
+    CHECK(r.error().diagnostics[0].file == refused.string());
+    CHECK(r.error().diagnostics[0].message.find(why) != std::string::npos);
+    CHECK(f.backend.applied.empty());
+}
+
+TEST_CASE("Reload refuses a file that became writable by others and keeps what runs") {
+    Fixture f;
+    Manager m = f.started();
+    f.write_config("[roles.vpn]\n");
+    ::chmod((f.dir.path() / "rolewall.toml").c_str(), 0622);
+    auto r = m.reload();
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().describe().find("mode 0622") != std::string::npos);
+    CHECK(names(m) == std::set<std::string>{"remote"});
+    ::chmod((f.dir.path() / "rolewall.toml").c_str(), 0644);
+    REQUIRE(m.reload().ok());
+    CHECK(names(m) == std::set<std::string>{"vpn"});
 }
 
 TEST_CASE("Start fails on a missing catalog directory") {

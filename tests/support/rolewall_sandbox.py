@@ -225,6 +225,7 @@ class Sandbox:
                                "tmp_parent")
         self.daemon_log = os.path.join(self.dir, "rolewalld.log")
         os.mkdir(self.state_dir)
+        os.chmod(self.state_dir, 0o755)  # rolewalld refuses what others could write to
         self.write_config(config)
         _register(self)
         try:
@@ -313,6 +314,7 @@ class Sandbox:
     def write_config(self, text):
         with open(self.config_path, "w") as f:
             f.write(text)
+        os.chmod(self.config_path, 0o644)  # whatever the umask: rolewalld refuses others' files
 
     def start_daemon(self, timeout=20):
         """Starts rolewalld in the gateway and waits until it owns org.rolewall1."""

@@ -22,10 +22,15 @@ TempDir::~TempDir() {
     fs::remove_all(path_, ec);
 }
 
+// Files 0644 and directories 0755 whatever the umask: rolewalld refuses a config, catalog or
+// state that anyone but root could write (and the tests run as root).
 std::string TempDir::write(const std::string &rel, const std::string &text) const {
     fs::path p = path_ / rel;
     fs::create_directories(p.parent_path());
+    for (fs::path d = p.parent_path(); d != path_ && d.has_relative_path(); d = d.parent_path())
+        ::chmod(d.c_str(), 0755);
     std::ofstream(p, std::ios::binary) << text;
+    ::chmod(p.c_str(), 0644);
     return p.string();
 }
 
