@@ -226,6 +226,7 @@ void Daemon::try_connect() {
     hooks.changed = [this](const Report &r, const std::string &what, const bus::Caller &c) {
         changed(r, what, bus::describe(c));
     };
+    hooks.refused = [this](const bus::Caller &c, const bus::Decision &d) { refused(c, d.why); };
     auto server = bus::BusServer::connect(manager_, std::move(hooks));
     if (!server) {
         if (!bus_warned_)
@@ -244,6 +245,23 @@ void Daemon::try_connect() {
     log::notice(std::string("serving ") + bus::service_name + " on the system bus as " +
                 bus_->unique_name());
     report_status();
+}
+
+// A call refused for want of authorization: who, what and why, rate-limited.
+void Daemon::refused(const bus::Caller &c, const std::string &why) {
+    auto verdict = refusals_.next();
+    if (verdict == log::RateLimit::Verdict::drop) return;
+    std::string text = "refused " + c.method + (c.role.empty() ? "" : " of role '" + c.role + "'") +
+                       " from " + bus::describe(c) + ": " + why;
+    if (std::size_t n = refusals_.take_dropped())
+        text += " (" + std::to_string(n) + " refused calls before it were not logged)";
+    if (verdict == log::RateLimit::Verdict::log_last)
+        text += "; further refused calls are not logged for up to " +
+                std::to_string(refusals_interval.count()) + " s";
+    log::warning(text, {{"ROLE", c.role},
+                        {"CALLER_UID", c.uid ? std::to_string(*c.uid) : ""},
+                        {"CALLER", c.sender},
+                        {"METHOD", c.method}});
 }
 
 void Daemon::serve_bus() {

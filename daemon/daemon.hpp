@@ -5,6 +5,7 @@
 // touched from that thread and every change runs to its end before the next one starts.
 #pragma once
 
+#include "log.hpp"
 #include "rolewall/backend.hpp"
 #include "rolewall/manager.hpp"
 
@@ -34,6 +35,9 @@ class Daemon {
 
   private:
     using Clock = std::chrono::steady_clock;
+    // Refused calls logged: at most 20 a minute (a client in a loop would flood the journal).
+    static constexpr std::size_t refusals_burst = 20;
+    static constexpr std::chrono::seconds refusals_interval{60};
 
     bool start();
     bool fail_closed(const Error &error);
@@ -45,6 +49,7 @@ class Daemon {
     Result<Report> reload(const std::string &who);
     void changed(const Report &report, const std::string &what, const std::string &who);
     void log_notices(const Report &report);
+    void refused(const bus::Caller &caller, const std::string &why);
     void report_status();
     std::string enabled_text() const;
     int poll_timeout() const;
@@ -55,6 +60,7 @@ class Daemon {
     Clock::time_point next_connect_{};
     std::chrono::milliseconds retry_delay_{100};
     bool bus_warned_ = false;
+    log::RateLimit refusals_{refusals_burst, refusals_interval};
 };
 
 } // namespace rolewall

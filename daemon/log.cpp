@@ -82,4 +82,22 @@ void write(Priority priority, const std::string &message, std::initializer_list<
     std::fflush(stderr);
 }
 
+RateLimit::Verdict RateLimit::next(Clock::time_point now) {
+    if (in_window_ == 0 || now - window_ >= interval_) {
+        window_ = now;
+        in_window_ = 0;
+    }
+    ++in_window_;
+    if (in_window_ < burst_) return Verdict::log;
+    if (in_window_ == burst_) return Verdict::log_last;
+    ++dropped_;
+    return Verdict::drop;
+}
+
+std::size_t RateLimit::take_dropped() {
+    std::size_t n = dropped_;
+    dropped_ = 0;
+    return n;
+}
+
 } // namespace rolewall::log

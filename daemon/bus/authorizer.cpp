@@ -32,12 +32,31 @@ std::string describe(const Caller &caller) {
 Authorizer::Authorizer(sdbus::IConnection &connection) : connection_(connection) {}
 Authorizer::~Authorizer() = default;
 
+// The first argument of a call when it is a string: the role of EnableRole and DisableRole.
+// The adaptor has read the message already; it is read again from the start and rewound
+// (reading moves a cursor in the underlying sd_bus_message, not in what the message says).
+static std::string first_string(const sdbus::Message &message) {
+    auto &m = const_cast<sdbus::Message &>(message);
+    std::string value;
+    try {
+        m.rewind(true);
+        std::string type, contents;
+        m.peekType(type, contents);
+        if (type == "s") m >> value;
+        m.rewind(true);
+    } catch (const sdbus::Error &) {
+    }
+    return value;
+}
+
 Caller Authorizer::identify(const sdbus::Message &message) {
     // Bounds the memory a stream of short-lived clients can take; forgetting only costs a
     // round trip.
     constexpr std::size_t max_remembered = 1024;
     Caller c;
     c.sender = message.getSender();
+    c.method = message.getMemberName();
+    c.role = first_string(message);
     if (auto it = uids_.find(c.sender); it != uids_.end()) {
         c.uid = it->second;
         return c;
@@ -52,8 +71,12 @@ Caller Authorizer::identify(const sdbus::Message &message) {
     return c;
 }
 
-void Authorizer::check(const Caller &caller, Done done) {
-    if (caller.uid && *caller.uid == 0) return done({true, {}});
+void Authorizer::check(const Caller &caller, Done given) {
+    if (caller.uid && *caller.uid == 0) return given({true, {}});
+    Done done = [this, caller, given](const Decision &d) {
+        if (!d.allowed && refused_) refused_(caller, d);
+        given(d);
+    };
     const std::string denied = "changing the firewall needs root or polkit's authorization "
                                "for " +
                                std::string(polkit_action);

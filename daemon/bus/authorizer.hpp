@@ -17,6 +17,8 @@ namespace rolewall::bus {
 struct Caller {
     std::string sender;       // unique name, ":1.42"
     std::optional<uid_t> uid; // nullopt when the bus could not tell
+    std::string method;       // "EnableRole"
+    std::string role;         // the call's first argument when it is a string (a role name)
 };
 std::string describe(const Caller &caller); // "uid 1000 (:1.42)"
 
@@ -38,6 +40,10 @@ class Authorizer {
     // that calls again costs no second round trip to the bus.
     Caller identify(const sdbus::Message &message);
 
+    // Told of every refusal (the daemon logs it, rate-limited).
+    using Refused = std::function<void(const Caller &, const Decision &)>;
+    void on_refused(Refused refused) { refused_ = std::move(refused); }
+
     using Done = std::function<void(const Decision &)>;
     // Calls `done` exactly once: right away for uid 0, else when polkit answers (from the
     // event loop, later). polkit is asked without user interaction; when it is not on the
@@ -48,6 +54,7 @@ class Authorizer {
     sdbus::IConnection &connection_;
     std::unique_ptr<sdbus::IProxy> polkit_; // created on first use
     std::unordered_map<std::string, uid_t> uids_;
+    Refused refused_;
 };
 
 } // namespace rolewall::bus

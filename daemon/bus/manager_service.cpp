@@ -53,6 +53,7 @@ Result<RoleOptions> parse_role_options(const std::map<std::string, sdbus::Varian
 ManagerService::ManagerService(sdbus::IConnection &connection, Manager &manager, ServiceHooks hooks)
     : AdaptorInterfaces(connection, object_path), manager_(manager), hooks_(std::move(hooks)),
       authorizer_(connection) {
+    authorizer_.on_refused(hooks_.refused);
     registerAdaptor();
 }
 

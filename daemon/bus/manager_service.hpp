@@ -20,6 +20,8 @@ struct ServiceHooks {
     // Called after every successful change made over the bus, before the reply is sent:
     // the daemon logs it and calls publish().
     std::function<void(const Report &, const std::string &what, const Caller &)> changed;
+    // Called for every call refused for want of authorization: the daemon logs it.
+    Authorizer::Refused refused;
 };
 
 // The options of EnableRole/DisableRole after checking names and types.

@@ -318,6 +318,29 @@ TEST_CASE("A caller with uid 65534 gets AccessDenied and nothing changes") {
     CHECK_FALSE(fs::exists(s.state_file()));
 }
 
+TEST_CASE("Refused calls are logged with uid, sender, method and role, at most 20 a minute") {
+    Setup s;
+    std::string sender = as_uid(nobody, s.address(), [](Client &c) {
+        for (int i = 0; i < 30; ++i)
+            error_of([&] { c.EnableRole("vpn", {}); });
+        error_of([&] { c.Reload(); });
+        return c.connection().getUniqueName();
+    });
+    REQUIRE(sender.rfind(":1.", 0) == 0);
+    std::string log = s.daemon.log();
+    std::size_t lines = 0;
+    for (std::size_t at = 0;
+         (at = log.find("warning: refused EnableRole", at)) != std::string::npos; ++at)
+        ++lines;
+    CHECK(lines == 20);
+    CHECK(log.find("refused EnableRole of role 'vpn' from uid 65534 (" + sender +
+                   "): changing the firewall needs root") != std::string::npos);
+    CHECK(log.find("ROLE=vpn CALLER_UID=65534 CALLER=" + sender + " METHOD=EnableRole") !=
+          std::string::npos);
+    CHECK(log.find("further refused calls are not logged for up to 60 s") != std::string::npos);
+    CHECK(log.find("refused Reload") == std::string::npos); // the 31st: held back
+}
+
 TEST_CASE("polkit's yes lets a caller with uid 65534 change the firewall, its no does not") {
     Setup s;
     SECTION("yes") {

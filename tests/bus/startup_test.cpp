@@ -1,5 +1,6 @@
 // rolewalld starting up: sd_notify, no bus yet, the journal, --apply-only, bad configs.
 #include "checks.hpp"
+#include "log.hpp"
 #include "rolewall/state.hpp"
 
 #include <algorithm>
@@ -109,4 +110,18 @@ TEST_CASE("rolewalld rejects bad command lines with exit code 2") {
     Run r = run({ROLEWALLD, "--version"});
     CHECK(r.status == 0);
     CHECK(r.out == std::string("rolewalld ") + ROLEWALL_VERSION + "\n");
+}
+
+TEST_CASE("The log's rate limit lets a burst through, then counts until the interval is over") {
+    using rolewall::log::RateLimit;
+    RateLimit limit(3, std::chrono::seconds(60));
+    auto t = RateLimit::Clock::time_point{} + std::chrono::hours(1);
+    CHECK(limit.next(t) == RateLimit::Verdict::log);
+    CHECK(limit.next(t) == RateLimit::Verdict::log);
+    CHECK(limit.next(t + 10s) == RateLimit::Verdict::log_last);
+    CHECK(limit.next(t + 20s) == RateLimit::Verdict::drop);
+    CHECK(limit.next(t + 59s) == RateLimit::Verdict::drop);
+    CHECK(limit.next(t + 60s) == RateLimit::Verdict::log); // a new interval
+    CHECK(limit.take_dropped() == 2);
+    CHECK(limit.take_dropped() == 0);
 }
