@@ -229,9 +229,10 @@ void Daemon::try_connect() {
     hooks.refused = [this](const bus::Caller &c, const bus::Decision &d) { refused(c, d.why); };
     auto server = bus::BusServer::connect(manager_, std::move(hooks));
     if (!server) {
+        bool taken = server.error().code == Errc::access_denied;
         if (!bus_warned_)
-            log::warning(server.error().message + "; the firewall is in place, retrying until "
-                                                  "the bus is there");
+            log::warning(server.error().message + "; the firewall is in place, retrying until " +
+                         (taken ? "the name is free" : "the bus is there"));
         else
             log::debug(server.error().message);
         bus_warned_ = true;

@@ -2,7 +2,39 @@
 
 #include "bus_names.hpp"
 
+#include <cstdint>
+#include <fstream>
+#include <sdbus-c++/IProxy.h>
+
 namespace rolewall::bus {
+
+namespace {
+
+// "pid 1234, rolewalld, :1.5": who owns `name`, as the bus daemon says; "" when nobody does.
+std::string owner_of(sdbus::IConnection &connection, const std::string &name) {
+    try {
+        auto bus = sdbus::createProxy(connection, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+        std::string unique;
+        bus->callMethod("GetNameOwner")
+            .onInterface("org.freedesktop.DBus")
+            .withArguments(name)
+            .storeResultsTo(unique);
+        std::uint32_t pid = 0;
+        bus->callMethod("GetConnectionUnixProcessID")
+            .onInterface("org.freedesktop.DBus")
+            .withArguments(unique)
+            .storeResultsTo(pid);
+        std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+        std::string command;
+        std::getline(comm, command);
+        return "pid " + std::to_string(pid) + (command.empty() ? "" : ", " + command) + ", " +
+               unique;
+    } catch (const sdbus::Error &) {
+        return {};
+    }
+}
+
+} // namespace
 
 Result<std::unique_ptr<BusServer>> BusServer::connect(Manager &manager, ServiceHooks hooks) {
     std::unique_ptr<BusServer> server(new BusServer);
@@ -16,6 +48,11 @@ Result<std::unique_ptr<BusServer>> BusServer::connect(Manager &manager, ServiceH
             std::make_unique<ManagerService>(*server->connection_, manager, std::move(hooks));
         server->connection_->requestName(service_name);
     } catch (const sdbus::Error &e) {
+        if (std::string owner = owner_of(*server->connection_, service_name); !owner.empty())
+            return make_error(Errc::access_denied,
+                              std::string("the name ") + service_name +
+                                  " on the system bus is held by another process (" + owner +
+                                  "): is another rolewalld running?");
         return make_error(Errc::io, std::string("cannot take the name ") + service_name +
                                         " on the system bus: " + e.getMessage());
     }

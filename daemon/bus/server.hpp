@@ -16,7 +16,8 @@ class BusServer {
   public:
     // Connects to the system bus (DBUS_SYSTEM_BUS_ADDRESS when set), exports the object and
     // then takes the name, so that the name never points at a missing object.
-    // Errc::io with the reason when the bus is not there or the name is taken.
+    // Errc::io with the reason when the bus is not there; Errc::access_denied naming the other
+    // owner (pid, command, unique name) when the name is held by another process.
     static Result<std::unique_ptr<BusServer>> connect(Manager &manager, ServiceHooks hooks);
     ~BusServer();
 

@@ -125,3 +125,30 @@ TEST_CASE("The log's rate limit lets a burst through, then counts until the inte
     CHECK(limit.take_dropped() == 2);
     CHECK(limit.take_dropped() == 0);
 }
+
+TEST_CASE("A second daemon finding the bus name taken names its owner and takes it when free") {
+    Setup s;
+    Netns other;
+    DaemonProcess::Options o = s.daemon.options();
+    o.state_dir = s.dir.path() / "state2";
+    fs::create_directory(s.dir.path() / "second");
+    DaemonProcess second(other, s.dir.path() / "second", o);
+    second.start();
+    auto deadline = Clock::now() + 10s;
+    while (second.log().find("retrying") == std::string::npos && Clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
+    std::string log = second.log();
+    INFO(log);
+    CHECK(log.find("the name org.rolewall1 on the system bus is held by another process (pid " +
+                   std::to_string(s.daemon.pid()) + ", rolewalld, :1.") != std::string::npos);
+    CHECK(log.find("is another rolewalld running?; the firewall is in place, retrying until the "
+                   "name is free") != std::string::npos);
+    CHECK(other.kernel_roles() == std::set<std::string>{"remote"}); // its own firewall is up
+    s.daemon.stop();
+    deadline = Clock::now() + 10s;
+    while (second.log().find("serving org.rolewall1") == std::string::npos &&
+           Clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
+    CHECK(second.log().find("serving org.rolewall1") != std::string::npos);
+    CHECK(name_has_owner(s.address(), "org.rolewall1"));
+}
