@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <malloc.h>
 #include <poll.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
@@ -107,6 +108,7 @@ bool Daemon::start() {
                   {{"ROLE", name}, {"ORIGIN", origin_name(r.origin)}});
     log::notice("ruleset applied with " + enabled_text() + " (" + apply_text(report->apply) +
                 ") in " + std::to_string(took.count()) + " ms");
+    malloc_trim(0); // loading the catalog, config and state leaves freed heap behind
     return true;
 }
 
@@ -315,6 +317,16 @@ void Daemon::changed(const Report &report, const std::string &what, const std::s
                    std::to_string(report.apply.messages) + " netlink messages");
     if (bus_) bus_->publish(report);
     if (!report.changes.empty()) report_status();
+    give_back_memory(report);
+}
+
+// glibc keeps freed heap memory for later: after a change of tens of thousands of elements
+// (a role's big scope decoded, parsed, built into sets and sent) that is tens of MiB the
+// daemon holds for nothing. malloc_trim() hands free pages back to the kernel; it costs a
+// walk of the heap (about a millisecond), so only after big changes.
+void Daemon::give_back_memory(const Report &report) {
+    constexpr std::size_t big_change = 4096; // elements added and removed
+    if (report.apply.added + report.apply.removed >= big_change) malloc_trim(0);
 }
 
 } // namespace rolewall

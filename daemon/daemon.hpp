@@ -49,6 +49,7 @@ class Daemon {
     Result<Report> reload(const std::string &who);
     void changed(const Report &report, const std::string &what, const std::string &who);
     void log_notices(const Report &report);
+    void give_back_memory(const Report &report);
     void refused(const bus::Caller &caller, const std::string &why);
     void report_status();
     std::string enabled_text() const;
