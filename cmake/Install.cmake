@@ -57,7 +57,17 @@ install(FILES "${ROLEWALL_COMPLETION_DIR}/rolewallctl"
         DESTINATION "${_rw_datadir}/bash-completion/completions")
 install(FILES "${ROLEWALL_COMPLETION_DIR}/_rolewallctl"
         DESTINATION "${_rw_datadir}/zsh/vendor-completions")
-install(FILES "${_rw_src}/docs/INSTALL.md" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+# The README, every document of docs/, and the catalog's ERRATA.md (a link to the copy the
+# catalog ships), beside the package's copyright and changelog.
+file(GLOB _rw_docs CONFIGURE_DEPENDS "${_rw_src}/docs/*.md")
+install(FILES "${_rw_src}/README.md" ${_rw_docs} DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+file(MAKE_DIRECTORY "${PROJECT_BINARY_DIR}/doc")
+file(CREATE_LINK "../../rolewall/catalog/ERRATA.md" "${PROJECT_BINARY_DIR}/doc/ERRATA.md" SYMBOLIC)
+install(FILES "${PROJECT_BINARY_DIR}/doc/ERRATA.md" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+install(FILES "${CMAKE_CURRENT_LIST_DIR}/deb/copyright" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+# lintian's overrides, each with its reason above it.
+install(FILES "${CMAKE_CURRENT_LIST_DIR}/deb/lintian-overrides"
+        DESTINATION "${CMAKE_INSTALL_DATADIR}/lintian/overrides" RENAME rolewall)
 
 set(_rw_man_pages docs/man/rolewalld.8 docs/man/rolewallctl.8 docs/man/rolewall.toml.5)
 find_program(ROLEWALL_GZIP gzip)
@@ -151,11 +161,62 @@ file(INSTALL DESTINATION "${_rw_unit_dest}" TYPE FILE
 ]])
 
 # --- Debian package -------------------------------------------------------------------------
-set(ROLEWALL_PACKAGE_MAINTAINER "rolewall developers <rolewall-devel@example.org>" CACHE STRING
-    "Maintainer field of the .deb")
+# The maintainer: "Full Name <address>". By default whoever builds, as Debian's tools find
+# them (DEBFULLNAME and DEBEMAIL, else NAME and EMAIL), else the git identity of the source
+# tree, else the project's address.
+function(_rolewall_default_maintainer out)
+  foreach(pair "DEBFULLNAME;DEBEMAIL" "NAME;EMAIL")
+    list(GET pair 0 n)
+    list(GET pair 1 e)
+    if(NOT "$ENV{${n}}" STREQUAL "" AND "$ENV{${e}}" MATCHES "^[^ <>@]+@[^ <>@]+$")
+      set(${out} "$ENV{${n}} <$ENV{${e}}>" PARENT_SCOPE)
+      return()
+    endif()
+  endforeach()
+  find_program(ROLEWALL_GIT git)
+  if(ROLEWALL_GIT)
+    foreach(key name email)
+      execute_process(COMMAND "${ROLEWALL_GIT}" -C "${PROJECT_SOURCE_DIR}" config user.${key}
+                      OUTPUT_VARIABLE git_${key} OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+    endforeach()
+    if(NOT git_name STREQUAL "" AND git_email MATCHES "^[^ <>@]+@[^ <>@]+$")
+      set(${out} "${git_name} <${git_email}>" PARENT_SCOPE)
+      return()
+    endif()
+  endif()
+  set(${out} "rolewall maintainers <maintainers@rolewall.invalid>" PARENT_SCOPE)
+endfunction()
+_rolewall_default_maintainer(_rw_maintainer)
+# Trees configured before there was a default kept a placeholder in their cache.
+if(ROLEWALL_PACKAGE_MAINTAINER STREQUAL "rolewall developers <rolewall-devel@example.org>")
+  unset(ROLEWALL_PACKAGE_MAINTAINER CACHE)
+endif()
+set(ROLEWALL_PACKAGE_MAINTAINER "${_rw_maintainer}" CACHE STRING
+    "Maintainer of the .deb and author of its changelog entry, \"Full Name <address>\"")
+if(NOT ROLEWALL_PACKAGE_MAINTAINER MATCHES "^[^<>]+ <[^ <>@]+@[^ <>@]+\\.[^ <>@]+>$")
+  message(FATAL_ERROR "ROLEWALL_PACKAGE_MAINTAINER='${ROLEWALL_PACKAGE_MAINTAINER}' is not "
+                      "\"Full Name <address@domain>\"")
+endif()
 
 set(_rw_deb "${PROJECT_BINARY_DIR}/deb")
 file(MAKE_DIRECTORY "${_rw_deb}")
+# The changelog of a native package, compressed as dpkg-dev's tools do (-n: no name or time
+# stamp, so that the package is reproducible).
+set(ROLEWALL_CHANGELOG_AUTHOR "${ROLEWALL_PACKAGE_MAINTAINER}")
+configure_file("${CMAKE_CURRENT_LIST_DIR}/deb/changelog" "${_rw_deb}/changelog" @ONLY)
+if(ROLEWALL_GZIP)
+  add_custom_command(OUTPUT "${_rw_deb}/changelog.gz"
+    COMMAND sh -c "\"$1\" -9nc \"$2\" > \"$3\"" sh "${ROLEWALL_GZIP}" "${_rw_deb}/changelog"
+            "${_rw_deb}/changelog.gz"
+    DEPENDS "${_rw_deb}/changelog"
+    COMMENT "Compressing the changelog"
+    VERBATIM)
+  add_custom_target(rolewall-changelog ALL DEPENDS "${_rw_deb}/changelog.gz")
+  install(FILES "${_rw_deb}/changelog.gz" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+else()
+  install(FILES "${_rw_deb}/changelog" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+endif()
+
 # dpkg keeps an admin's edits of a conffile across upgrades and removes it only on purge.
 file(WRITE "${_rw_deb}/conffiles" "/etc/rolewall/rolewall.toml\n")
 foreach(script postinst prerm postrm)

@@ -39,6 +39,10 @@ unit_dir() { # where the unit goes for the prefix /usr, without the leading slas
     echo "${d#/}"
 }
 
+gz_suffix() { # .gz when the build tree has gzip (it compresses the changelog then)
+    [[ -n $(cache_value ROLEWALL_GZIP | grep -v NOTFOUND) ]] && echo .gz
+}
+
 man_suffix() {
     if [[ $(cache_value ROLEWALL_COMPRESS_MAN) == OFF ]] || ! command -v gzip >/dev/null; then
         echo ""
@@ -62,11 +66,17 @@ expected_files() {
             usr/share/polkit-1/actions/org.rolewall1.policy \
             usr/share/bash-completion/completions/rolewallctl \
             usr/share/zsh/vendor-completions/_rolewallctl \
-            usr/share/doc/rolewall/INSTALL.md \
+            usr/share/doc/rolewall/README.md \
+            usr/share/doc/rolewall/copyright \
+            usr/share/lintian/overrides/rolewall \
+            "usr/share/doc/rolewall/changelog$(gz_suffix)" \
             "usr/share/man/man8/rolewalld.8$m" \
             "usr/share/man/man8/rolewallctl.8$m" \
             "usr/share/man/man5/rolewall.toml.5$m"
         [[ -f $SOURCE_DIR/catalog/ERRATA.md ]] && echo usr/share/rolewall/catalog/ERRATA.md
+        for f in "$SOURCE_DIR"/docs/*.md; do
+            echo "usr/share/doc/rolewall/${f##*/}"
+        done
         for f in "$SOURCE_DIR"/catalog/services/*.toml "$SOURCE_DIR"/catalog/roles/*.toml; do
             [[ -e $f ]] && echo "usr/share/rolewall/catalog/${f#"$SOURCE_DIR"/catalog/}"
         done
@@ -98,6 +108,9 @@ check_tree() {
     echo "all $(echo "$expected" | wc -l) expected files, nothing else"
 
     [[ -d $DESTDIR_ROOT/etc/rolewall/catalog.d ]] || fail "no empty etc/rolewall/catalog.d"
+    [[ $(readlink "$DESTDIR_ROOT/usr/share/doc/rolewall/ERRATA.md") == ../../rolewall/catalog/ERRATA.md ]] ||
+        fail "usr/share/doc/rolewall/ERRATA.md is not a link to the catalog's ERRATA.md"
+    [[ -f $DESTDIR_ROOT/usr/share/doc/rolewall/ERRATA.md ]] || fail "usr/share/doc/rolewall/ERRATA.md dangles"
     cmp -s "$DESTDIR_ROOT/etc/rolewall/rolewall.toml" "$SOURCE_DIR/etc/rolewall/rolewall.toml" ||
         fail "the installed rolewall.toml differs from etc/rolewall/rolewall.toml"
     grep -qx 'ExecStart=/usr/sbin/rolewalld' "$DESTDIR_ROOT/$(unit_dir)/rolewalld.service" ||
@@ -236,17 +249,26 @@ check_package() {
     local ctrl=$out/control
     dpkg-deb -e "$deb" "$ctrl" || fail "dpkg-deb -e failed"
     grep -qx /etc/rolewall/rolewall.toml "$ctrl/conffiles" || fail "rolewall.toml is not a conffile"
-    local s
+    local s code
     for s in postinst prerm postrm; do
         [[ -x $ctrl/$s ]] || fail "no executable $s"
         sh -n "$ctrl/$s" || fail "$s is not valid sh"
-        # Nothing may be enabled or started behind the admin's back.
-        if grep -v '^[[:space:]]*#' "$ctrl/$s" |
-            grep -Eq '(systemctl|deb-systemd-helper|deb-systemd-invoke|invoke-rc\.d|update-rc\.d).*(\<enable\>|\<start\>|\<unmask\>|--now)'; then
-            fail "$s enables or starts something"
+        code=$(grep -v '^[[:space:]]*#' "$ctrl/$s")
+        # Units go through deb-systemd-helper/-invoke (policy-rc.d); systemctl only reloads.
+        if grep -w systemctl <<<"$code" | grep -vq 'systemctl --system daemon-reload'; then
+            fail "$s calls systemctl for more than daemon-reload; use deb-systemd-invoke"
         fi
-        grep -q deb-systemd-helper "$ctrl/$s" && fail "$s uses deb-systemd-helper"
+        # Nothing is enabled or started behind the admin's back: no start at all, and
+        # "enable" only right under a was-enabled test (it refreshes the admin's own enabling).
+        grep -Eq 'deb-systemd-invoke +(start|restart)|invoke-rc\.d|update-rc\.d|--now' <<<"$code" &&
+            fail "$s starts something"
+        awk '/deb-systemd-helper +enable/ && prev !~ /was-enabled/ { bad = 1 }
+             NF { prev = $0 } END { exit bad }' <<<"$code" ||
+            fail "$s enables the unit without checking that the admin had enabled it"
     done
+    grep -q 'deb-systemd-invoke try-restart' "$ctrl/postinst" || fail "postinst does not try-restart through deb-systemd-invoke"
+    grep -q 'deb-systemd-invoke stop' "$ctrl/prerm" || fail "prerm does not stop through deb-systemd-invoke"
+    grep -q 'deb-systemd-helper purge' "$ctrl/postrm" || fail "postrm does not purge deb-systemd-helper's state"
     grep -q 'rm -rf /var/lib/rolewall' "$ctrl/postrm" || fail "postrm does not remove /var/lib/rolewall on purge"
     echo "control fields, conffiles and maintainer scripts as expected"
 }
