@@ -65,6 +65,8 @@ file(MAKE_DIRECTORY "${PROJECT_BINARY_DIR}/doc")
 file(CREATE_LINK "../../rolewall/catalog/ERRATA.md" "${PROJECT_BINARY_DIR}/doc/ERRATA.md" SYMBOLIC)
 install(FILES "${PROJECT_BINARY_DIR}/doc/ERRATA.md" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
 install(FILES "${CMAKE_CURRENT_LIST_DIR}/deb/copyright" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+install(FILES "${CMAKE_CURRENT_LIST_DIR}/deb/copyright"
+        DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/cockpit-rolewall" COMPONENT cockpit)
 # lintian's overrides, each with its reason above it.
 install(FILES "${CMAKE_CURRENT_LIST_DIR}/deb/lintian-overrides"
         DESTINATION "${CMAKE_INSTALL_DATADIR}/lintian/overrides" RENAME rolewall)
@@ -212,10 +214,13 @@ if(ROLEWALL_GZIP)
     COMMENT "Compressing the changelog"
     VERBATIM)
   add_custom_target(rolewall-changelog ALL DEPENDS "${_rw_deb}/changelog.gz")
-  install(FILES "${_rw_deb}/changelog.gz" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+  set(_rw_changelog "${_rw_deb}/changelog.gz")
 else()
-  install(FILES "${_rw_deb}/changelog" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+  set(_rw_changelog "${_rw_deb}/changelog")
 endif()
+install(FILES "${_rw_changelog}" DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+install(FILES "${_rw_changelog}" DESTINATION "${CMAKE_INSTALL_DATADIR}/doc/cockpit-rolewall"
+        COMPONENT cockpit)
 
 # dpkg keeps an admin's edits of a conffile across upgrades and removes it only on purge.
 file(WRITE "${_rw_deb}/conffiles" "/etc/rolewall/rolewall.toml\n")
@@ -236,7 +241,9 @@ endif()
 set(CPACK_PACKAGE_NAME rolewall)
 set(CPACK_PACKAGE_VENDOR rolewall)
 set(CPACK_PACKAGE_CONTACT "${ROLEWALL_PACKAGE_MAINTAINER}")
-set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "host firewall that opens ports by server role")
+# Each package's description is set below, its first line being its synopsis. (CPack would
+# put CPACK_PACKAGE_DESCRIPTION_SUMMARY, one for both packages, in front of each: not set.)
+set(_rw_summary "host firewall that opens ports by server role")
 # Debian wants description lines of at most 80 columns; no double quotes (CPack would
 # mangle them).
 set(CPACK_PACKAGE_DESCRIPTION
@@ -258,13 +265,33 @@ set(CPACK_PROJECT_CONFIG_FILE "${_rw_deb}/CPackProjectConfig.cmake")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+
+# Two packages, one per install component: rolewall (CMake's default component,
+# "Unspecified": everything but the Cockpit page) and cockpit-rolewall (the component
+# "cockpit"; docs/INSTALL.md says why it is a package of its own).
+set(CPACK_DEB_COMPONENT_INSTALL ON)
+set(CPACK_COMPONENTS_ALL Unspecified cockpit)
+set(CPACK_DEBIAN_UNSPECIFIED_PACKAGE_NAME rolewall)
+set(CPACK_DEBIAN_UNSPECIFIED_DESCRIPTION "${_rw_summary}\n${CPACK_PACKAGE_DESCRIPTION}")
+set(CPACK_DEBIAN_UNSPECIFIED_PACKAGE_SHLIBDEPS ON)
 # The daemon serves the system bus: Debian's virtual package for it (dbus, dbus-broker).
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "default-dbus-system-bus | dbus-system-bus")
+set(CPACK_DEBIAN_UNSPECIFIED_PACKAGE_DEPENDS "default-dbus-system-bus | dbus-system-bus")
 # polkitd: non-root admins may change the firewall. nftables: nft, to look at the ruleset;
 # the daemon itself never runs it.
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "polkitd, nftables")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
+set(CPACK_DEBIAN_UNSPECIFIED_PACKAGE_RECOMMENDS "polkitd, nftables")
+set(CPACK_DEBIAN_UNSPECIFIED_PACKAGE_CONTROL_EXTRA
     "${_rw_deb}/conffiles;${_rw_deb}/postinst;${_rw_deb}/prerm;${_rw_deb}/postrm")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+
+set(CPACK_DEBIAN_COCKPIT_PACKAGE_NAME cockpit-rolewall)
+set(CPACK_DEBIAN_COCKPIT_PACKAGE_ARCHITECTURE all)
+set(CPACK_DEBIAN_COCKPIT_PACKAGE_DEPENDS
+    "rolewall (= ${PROJECT_VERSION}), cockpit-bridge (>= 266), cockpit-system")
+set(CPACK_DEBIAN_COCKPIT_DESCRIPTION
+"Cockpit page for the rolewall host firewall
+A page for the Cockpit web console (Firewall roles) that shows the roles
+rolewall enables, with their scope, origin and counters, lets an admin
+enable, disable and narrow them, and lists recent drops. It talks to
+rolewalld over its D-Bus API; rolewalld and polkit decide who may change
+the firewall.")
 include(CPack)

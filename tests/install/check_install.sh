@@ -85,6 +85,8 @@ expected_files() {
         for f in "$SOURCE_DIR"/integrations/cockpit/{manifest.json,*.html,*.js,*.css}; do
             [[ -e $f ]] && echo "usr/share/cockpit/rolewall/${f##*/}"
         done
+        echo usr/share/doc/cockpit-rolewall/copyright
+        echo "usr/share/doc/cockpit-rolewall/changelog$(gz_suffix)"
     } | sort
 }
 
@@ -198,6 +200,27 @@ check_unit() {
 }
 
 # --- (c) the .deb --------------------------------------------------------------------------
+# The files of the package cockpit-rolewall (install component "cockpit").
+COCKPIT_FILES='^usr/share/(cockpit/rolewall|doc/cockpit-rolewall)/'
+
+check_cockpit_package() { # DIR: cpack's output directory
+    local deb listed expected
+    deb=$(find "$1" -maxdepth 1 -name 'cockpit-rolewall_*_all.deb' | head -n1)
+    [[ -n $deb ]] || fail "cpack made no cockpit-rolewall_*_all.deb"
+    listed=$(dpkg-deb -c "$deb" | awk '{ print $6 }' | sed 's#^\./##' | grep -v '/$' | sort)
+    expected=$(expected_files | grep -E "$COCKPIT_FILES")
+    [[ $listed == "$expected" ]] ||
+        fail "cockpit-rolewall holds other files than the page:"$'\n'"$(diff <(echo "$expected") <(echo "$listed"))"
+    local depends
+    depends=$(dpkg-deb -f "$deb" Depends)
+    [[ $depends == *"rolewall (= "* && $depends == *cockpit-bridge* && $depends == *cockpit-system* ]] ||
+        fail "cockpit-rolewall's Depends: $depends"
+    [[ $(dpkg-deb -f "$deb" Description | head -n1) == *Cockpit* ]] ||
+        fail "cockpit-rolewall's synopsis does not say Cockpit: $(dpkg-deb -f "$deb" Description | head -n1)"
+    [[ $(dpkg-deb -f "$deb" Description | wc -l) -ge 3 ]] || fail "cockpit-rolewall's Description has no long text"
+    echo "built ${deb##*/}: the page only; Depends: $depends"
+}
+
 check_package() {
     need dpkg-deb dpkg
     need dpkg-shlibdeps dpkg-dev
@@ -214,13 +237,16 @@ check_package() {
     [[ -n $deb ]] || fail "cpack made no rolewall_*.deb"
     echo "built ${deb##*/}"
 
-    local contents listed expected missing
+    local contents listed expected missing extra
     contents=$(dpkg-deb -c "$deb" | awk '{ print $6 }') || fail "dpkg-deb -c failed"
     # shellcheck disable=SC2001 # one edit per line of a listing
     listed=$(sed 's#^\./##' <<<"$contents" | grep -v '/$' | sort)
-    expected=$(expected_files)
+    expected=$(expected_files | grep -Ev "$COCKPIT_FILES")
     missing=$(comm -23 <(echo "$expected") <(echo "$listed"))
     [[ -z $missing ]] || fail "missing from the .deb:"$'\n'"$missing"
+    extra=$(grep -E "$COCKPIT_FILES" <<<"$listed")
+    [[ -z $extra ]] || fail "the Cockpit page is in the rolewall .deb:"$'\n'"$extra"
+    check_cockpit_package "$out"
     grep -qx './etc/rolewall/catalog.d/' <<<"$contents" ||
         fail "the .deb has no etc/rolewall/catalog.d directory"
 
@@ -228,6 +254,7 @@ check_package() {
     [[ $(dpkg-deb -f "$deb" Package) == rolewall ]] || fail "Package is not rolewall"
     [[ $(dpkg-deb -f "$deb" Section) == admin ]] || fail "Section is not admin"
     [[ -n $(dpkg-deb -f "$deb" Maintainer) ]] || fail "no Maintainer"
+    [[ $(dpkg-deb -f "$deb" Description | wc -l) -ge 5 ]] || fail "rolewall's Description has no long text"
     field=$(dpkg-deb -f "$deb" Depends)
     echo "Depends: $field"
     [[ $field == *dbus-system-bus* ]] || fail "Depends has no system bus"
