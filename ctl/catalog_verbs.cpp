@@ -105,32 +105,50 @@ static void show_json(const Catalog &c, const Role &r, const RangeValues &ranges
                 {"note", r.note}});
 }
 
+static int show_service(const Options &o, const Catalog &c, const Service &s,
+                        const RangeValues &ranges);
+
+static std::string role_text(const Catalog &c, const Role &r, const RangeValues &ranges) {
+    std::string out = r.id + ": " + r.title + "\n  " + r.description + "\n";
+    if (!r.includes.empty()) out += "Includes: " + join(r.includes) + "\n";
+    out += "Services: " + join(c.role_services(r.id)) + "\n\n";
+    TextTable t({"PROTO", "PORTS", "SERVICE", "APPLICATION"});
+    for (const auto &p : c.role_ports(r.id, ranges))
+        t.row({l4_name(p.l4), port_range_str(p.ports), p.service, p.application});
+    for (const auto &p : c.role_ip_protocols(r.id))
+        t.row({ip_protocol_name(p.number), "-", p.service, p.application});
+    out += t.str();
+    if (!r.note.empty()) out += "\nNote: " + r.note + "\n";
+    if (!r.sources.empty()) out += "Sources: " + join(r.sources, "; ") + "\n";
+    if (c.service(r.id))
+        out += "\nThere is also a service '" + r.id + "': rolewallctl show service:" + r.id + "\n";
+    return out;
+}
+
+// show NAME: the role NAME, else the service NAME; "service:NAME" asks for the service when a
+// role has the same name.
 int verb_show(const Options &o) {
     auto catalog = load_catalog(o);
     if (!catalog) return report(catalog.error());
-    const Role *r = catalog->role(o.args[0]);
-    if (!r) {
-        std::fprintf(stderr, "rolewallctl: unknown role '%s'; 'rolewallctl list' shows the roles\n",
-                     o.args[0].c_str());
+    std::string name = o.args[0];
+    bool service_asked = name.starts_with("service:");
+    if (service_asked) name.erase(0, std::string_view("service:").size());
+    const Role *r = service_asked ? nullptr : catalog->role(name);
+    const Service *s = r ? nullptr : catalog->service(name);
+    if (!r && !s) {
+        std::fprintf(stderr,
+                     "rolewallctl: unknown %s '%s'%s; 'rolewallctl list' shows the roles, "
+                     "'rolewallctl services' the services, 'rolewallctl search WORD' finds both\n",
+                     service_asked ? "service" : "role", name.c_str(),
+                     service_asked ? "" : " (and no service of that name)");
         return exit_failed;
     }
     RangeValues ranges = ranges_for(o, *catalog);
-    if (o.json) {
+    if (s) return show_service(o, *catalog, *s, ranges);
+    if (o.json)
         show_json(*catalog, *r, ranges);
-        return exit_ok;
-    }
-    std::string out = r->id + ": " + r->title + "\n  " + r->description + "\n";
-    if (!r->includes.empty()) out += "Includes: " + join(r->includes) + "\n";
-    out += "Services: " + join(catalog->role_services(r->id)) + "\n\n";
-    TextTable t({"PROTO", "PORTS", "SERVICE", "APPLICATION"});
-    for (const auto &p : catalog->role_ports(r->id, ranges))
-        t.row({l4_name(p.l4), port_range_str(p.ports), p.service, p.application});
-    for (const auto &p : catalog->role_ip_protocols(r->id))
-        t.row({ip_protocol_name(p.number), "-", p.service, p.application});
-    out += t.str();
-    if (!r->note.empty()) out += "\nNote: " + r->note + "\n";
-    if (!r->sources.empty()) out += "Sources: " + join(r->sources, "; ") + "\n";
-    print(out);
+    else
+        print(role_text(*catalog, *r, ranges));
     return exit_ok;
 }
 
@@ -220,6 +238,144 @@ int verb_services(const Options &o) {
     }
     if (o.json)
         print_json({{"services", std::move(services)}});
+    else
+        print(t.str());
+    return exit_ok;
+}
+
+// --- Finding things: show SERVICE, search WORD ----------------------------------------------
+
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+// Where WORD occurs (case-insensitively) among the named texts: "id", "title", ...; a text
+// named twice (two applications) counts once.
+struct Matcher {
+    std::string word;
+    std::vector<std::string> where;
+    void look(const char *field, const std::string &text) {
+        if (lower(text).find(word) == std::string::npos) return;
+        if (std::find(where.begin(), where.end(), field) == where.end()) where.push_back(field);
+    }
+};
+
+std::vector<std::string> role_matches(const Role &r, const std::string &word) {
+    Matcher m{word, {}};
+    m.look("id", r.id);
+    m.look("title", r.title);
+    m.look("description", r.description);
+    return m.where;
+}
+
+std::vector<std::string> service_matches(const Service &s, const std::string &word) {
+    Matcher m{word, {}};
+    m.look("id", s.id);
+    m.look("title", s.title);
+    m.look("description", s.description);
+    for (const auto &a : s.aliases)
+        m.look("alias", a);
+    m.look("windows service", s.windows_service);
+    for (const auto &e : s.entries)
+        m.look("application", e.application);
+    return m.where;
+}
+
+std::string entry_ports(const Entry &e, const RangeValues &ranges) {
+    if (e.kind == Entry::Kind::ip_protocol) return "-";
+    std::string ports = port_range_str(resolve_ports(e, ranges));
+    return e.range.empty() ? ports : ports + " (" + e.range + ")";
+}
+
+std::string entry_proto(const Entry &e) {
+    return e.kind == Entry::Kind::ip_protocol ? ip_protocol_name(e.ip_protocol) : l4_name(e.l4);
+}
+
+void show_service_json(const Catalog &c, const Service &s, const RangeValues &ranges) {
+    Json entries = Json::array();
+    for (const auto &e : s.entries) {
+        Json j = entry_json(e, ranges);
+        j["note"] = e.note;
+        entries.push_back(std::move(j));
+    }
+    print_json({{"kind", "service"},
+                {"name", s.id},
+                {"title", s.title},
+                {"description", s.description},
+                {"windows_service", s.windows_service},
+                {"aliases", s.aliases},
+                {"roles", c.roles_using(s.id)},
+                {"entries", std::move(entries)},
+                {"sources", s.sources},
+                {"note", s.note}});
+}
+
+} // namespace
+
+static int show_service(const Options &o, const Catalog &c, const Service &s,
+                        const RangeValues &ranges) {
+    if (o.json) {
+        show_service_json(c, s, ranges);
+        return exit_ok;
+    }
+    std::string out = s.id + ": " + s.title + " (service)\n  " + s.description + "\n";
+    auto roles = c.roles_using(s.id);
+    out += "Roles: " + (roles.empty() ? std::string("none") : join(roles)) + "\n";
+    if (!s.windows_service.empty()) out += "Windows service: " + s.windows_service + "\n";
+    if (!s.aliases.empty()) out += "Also known as: " + join(s.aliases) + "\n";
+    TextTable t({"PROTO", "PORTS", "APPLICATION"});
+    std::string notes;
+    for (const auto &e : s.entries) {
+        t.row({entry_proto(e), entry_ports(e, ranges), e.application});
+        if (!e.note.empty())
+            notes += "  " + entry_proto(e) + " " + entry_ports(e, ranges) + ": " + e.note + "\n";
+    }
+    out += "\n" + t.str();
+    if (!notes.empty()) out += "\nEntry notes:\n" + notes;
+    if (!s.note.empty()) out += "\nNote: " + s.note + "\n";
+    out += "Sources: " + join(s.sources, "; ") + "\n";
+    print(out);
+    return exit_ok;
+}
+
+int verb_search(const Options &o) {
+    std::string word = lower(o.args[0]);
+    if (word.empty()) throw UsageError{"search needs a word that is not empty"};
+    auto catalog = load_catalog(o);
+    if (!catalog) return report(catalog.error());
+    Json matches = Json::array();
+    TextTable t({"TYPE", "NAME", "TITLE", "MATCHED", "ROLES"});
+    for (const auto &[id, r] : catalog->roles()) {
+        auto where = role_matches(r, word);
+        if (where.empty()) continue;
+        matches.push_back({{"type", "role"},
+                           {"name", id},
+                           {"title", r.title},
+                           {"matched", where},
+                           {"roles", std::vector<std::string>{id}}});
+        t.row({"role", id, r.title, join(where), id});
+    }
+    for (const auto &[id, s] : catalog->services()) {
+        auto where = service_matches(s, word);
+        if (where.empty()) continue;
+        auto roles = catalog->roles_using(id);
+        matches.push_back({{"type", "service"},
+                           {"name", id},
+                           {"title", s.title},
+                           {"matched", where},
+                           {"roles", roles}});
+        t.row({"service", id, s.title, join(where), join(roles)});
+    }
+    if (t.empty()) {
+        std::fprintf(stderr, "rolewallctl: no role or service matches '%s'\n", o.args[0].c_str());
+        return exit_failed;
+    }
+    if (o.json)
+        print_json({{"word", o.args[0]}, {"matches", std::move(matches)}});
     else
         print(t.str());
     return exit_ok;

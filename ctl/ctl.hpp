@@ -47,6 +47,7 @@ int verb_list(const Options &o);
 int verb_show(const Options &o);
 int verb_which(const Options &o);
 int verb_services(const Options &o);
+int verb_search(const Options &o);
 int verb_render(const Options &o);
 int verb_check(const Options &o);
 

@@ -21,7 +21,11 @@ struct Verb {
 
 const Verb verbs[] = {
     {"list", 0, 0, verb_list, "list                     roles of the catalog"},
-    {"show", 1, 1, verb_show, "show ROLE                a role's services and ports"},
+    {"show", 1, 1, verb_show,
+     "show ROLE|SERVICE        a role's services and ports, or a service's ports"},
+    {"search", 1, 1, verb_search,
+     "search WORD              roles and services whose name, title, description or "
+     "applications contain WORD"},
     {"which", 1, 1, verb_which, "which PORT[/tcp|/udp]    services and roles using a port"},
     {"services", 0, 0, verb_services, "services                 services of the catalog"},
     {"render", 0, 0, verb_render,

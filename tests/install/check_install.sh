@@ -371,7 +371,7 @@ check_man() {
     grep -q "^EXIT STATUS" "$WORK_DIR/rolewallctl.8.txt" || fail "rolewallctl.8 has no EXIT STATUS section"
     # Every verb of rolewallctl is documented.
     local verb
-    for verb in list show which services render check status enable disable reload; do
+    for verb in list show search which services render check status enable disable reload; do
         grep -Eq "^       $verb\>" "$WORK_DIR/rolewallctl.8.txt" || fail "rolewallctl.8 does not describe '$verb'"
     done
     # The installed (compressed) copies render too.

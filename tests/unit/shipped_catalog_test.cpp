@@ -1,5 +1,6 @@
 // The shipped catalog: loads cleanly, covers the roles admins need, and answers every row of
 // the port-sorted table of its main source document (seed 002) unless ERRATA.md says why not.
+#include "json_schema.hpp"
 #include "rolewall/catalog.hpp"
 #include "util.hpp"
 
@@ -294,4 +295,90 @@ TEST_CASE("wireguard opens the configured wireguard_ports, not a fixed port") {
 TEST_CASE("file-server and ad-dc point to samba-discovery") {
     CHECK(shipped().role("file-server")->note.find("samba-discovery") != std::string::npos);
     CHECK(shipped().role("ad-dc")->note.find("samba-discovery") != std::string::npos);
+}
+
+namespace {
+
+test::Run shipped_ctl(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--catalog", test::source_dir() + "/catalog"});
+    return test::ctl(args);
+}
+
+// Lines of `search` output as "TYPE NAME MATCHED" (the title and roles columns left out).
+bool search_has(const std::string &out, const std::string &type, const std::string &name,
+                const std::string &matched) {
+    std::istringstream in(out);
+    for (std::string line; std::getline(in, line);)
+        if (line.starts_with(type + " ") && line.find(" " + name + " ") != std::string::npos &&
+            line.find(matched) != std::string::npos)
+            return true;
+    return false;
+}
+
+} // namespace
+
+TEST_CASE("rolewallctl show prints a service when no role has that name") {
+    auto r = shipped_ctl({"show", "wsdd"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Catch::StartsWith("wsdd: Web Services Discovery host (wsdd) (service)\n"));
+    CHECK_THAT(r.out, Catch::Contains("Roles: samba-discovery\n") &&
+                          Catch::Contains("udp    3702") && Catch::Contains("tcp    5357") &&
+                          Catch::Contains("Sources: wsdd README: Firewall Setup"));
+    auto range = shipped_ctl({"show", "wireguard"}); // the role: roles come first
+    CHECK_THAT(range.out, Catch::StartsWith("wireguard: WireGuard VPN endpoint\n"));
+    CHECK_THAT(range.out, Catch::Contains("rolewallctl show service:wireguard"));
+    auto service = shipped_ctl({"show", "service:wireguard"});
+    CHECK_THAT(service.out, Catch::Contains("51820 (wireguard_ports)"));
+    auto none = shipped_ctl({"show", "service:nosuch"});
+    CHECK(none.status == 1);
+    CHECK(none.out.empty());
+    CHECK_THAT(none.err, Catch::Contains("unknown service 'nosuch'"));
+}
+
+TEST_CASE("rolewallctl show --json of a service follows its schema") {
+    for (const char *name : {"wsdd", "service:wireguard", "multicast-membership", "dns-server"}) {
+        std::vector<std::string> args{"show", name, "--json"};
+        auto r = shipped_ctl(args);
+        INFO(name << ": " << r.err);
+        REQUIRE(r.status == 0);
+        const char *schema = std::string_view(name) == "dns-server" ? "show" : "show SERVICE";
+        for (const auto &v : testsupport::check_json_output(schema, r.out))
+            FAIL_CHECK(v);
+    }
+}
+
+TEST_CASE("rolewallctl search finds ids, titles, descriptions, aliases and applications") {
+    auto r = shipped_ctl({"search", "wsd"});
+    REQUIRE(r.status == 0);
+    CHECK_THAT(r.out, Catch::StartsWith("TYPE "));
+    CHECK(search_has(r.out, "service", "wsdd", "id"));
+    CHECK(search_has(shipped_ctl({"search", "Bonjour"}).out, "service", "mdns", "alias"));
+    CHECK(search_has(shipped_ctl({"search", "without NETBIOS"}).out, "role", "samba-discovery",
+                     "description"));
+    auto jet = shipped_ctl({"search", "jetdirect"}).out;
+    CHECK(search_has(jet, "role", "raw-print-server", "title"));
+    CHECK(search_has(jet, "service", "jetdirect", "application"));
+    CHECK(
+        search_has(shipped_ctl({"search", "WSD metadata"}).out, "service", "wsdd", "application"));
+    // A service row names the roles to enable.
+    CHECK_THAT(shipped_ctl({"search", "LLMNR"}).out, Catch::Contains("samba-discovery"));
+}
+
+TEST_CASE("rolewallctl search without a match fails with exit 1 and says so") {
+    auto r = shipped_ctl({"search", "no-such-thing-anywhere"});
+    CHECK(r.status == 1);
+    CHECK(r.out.empty());
+    CHECK_THAT(r.err, Catch::Contains("no role or service matches 'no-such-thing-anywhere'"));
+    auto j = shipped_ctl({"search", "no-such-thing-anywhere", "--json"});
+    CHECK(j.status == 1);
+    CHECK(j.out.empty());
+}
+
+TEST_CASE("rolewallctl search --json follows its schema") {
+    auto r = shipped_ctl({"search", "vpn", "--json"});
+    REQUIRE(r.status == 0);
+    for (const auto &v : testsupport::check_json_output("search", r.out))
+        FAIL_CHECK(v);
+    CHECK_THAT(r.out, Catch::Contains("\"name\": \"ikev2-vpn\""));
 }
