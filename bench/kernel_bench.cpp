@@ -6,7 +6,7 @@
 //     N scales the repetitions (default 1); CASE is one of toggle, create, sources, big-toggle.
 #include "kernel/nft_backend.hpp"
 #include "rolewall/catalog.hpp"
-#include "rolewall/paths.hpp"
+#include "support.hpp"
 #include "testns.hpp"
 
 #include <algorithm>
@@ -230,7 +230,8 @@ int main(int argc, char **argv) {
     std::string why;
     bool root = testns::enter_root_netns(&why);
     if (!root && !testns::enter_user_netns(&why)) die("cannot enter a namespace: " + why);
-    Catalog cat = must(Catalog::load(paths::source_catalog), "loading the catalog");
+    Catalog cat =
+        must(Catalog::load(testsupport::source_dir() + "/catalog"), "loading the catalog");
 
     const std::string toggled = "ad-dc", big_role = "ssh";
     Layout off = catalog_layout(cat, 30, toggled), on = catalog_layout(cat, 31, "");

@@ -5,22 +5,11 @@
 
 #include <charconv>
 #include <cstdio>
-#include <filesystem>
 #include <unistd.h>
-
-namespace fs = std::filesystem;
 
 namespace rolewall::ctl {
 
 namespace {
-
-// True when this binary runs from the build tree: it then uses the source tree's files.
-bool in_build_tree() {
-    std::error_code ec;
-    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    std::string build = paths::build_dir;
-    return !ec && exe.string().rfind(build + "/", 0) == 0;
-}
 
 std::string join(const std::vector<std::string> &v, const char *sep = ", ") {
     std::string out;
@@ -39,19 +28,13 @@ RangeValues ranges_for(const Options &o, const Catalog &catalog) {
 } // namespace
 
 Result<Catalog> load_catalog(const Options &o) {
-    bool dev = in_build_tree();
-    std::string dir = !o.catalog.empty() ? o.catalog
-                      : dev              ? paths::source_catalog
-                                         : paths::installed_catalog;
-    std::string local = !o.local_catalog.empty() ? o.local_catalog
-                        : dev                    ? ""
-                                                 : paths::local_catalog;
-    return Catalog::load(dir, local);
+    paths::DefaultFiles files = paths::default_files();
+    return Catalog::load(o.catalog.empty() ? files.catalog : o.catalog,
+                         o.local_catalog.empty() ? files.local_catalog : o.local_catalog);
 }
 
 std::string config_path(const Options &o) {
-    if (!o.config.empty()) return o.config;
-    return in_build_tree() ? paths::source_config : paths::config_file;
+    return o.config.empty() ? paths::default_files().config : o.config;
 }
 
 int report(const Error &e) {

@@ -45,6 +45,8 @@ const Verb verbs[] = {
 };
 
 void help() {
+    auto files = rolewall::paths::default_files();
+    if (files.local_catalog.empty()) files.local_catalog = "none";
     std::printf("Usage: rolewallctl [OPTIONS] VERB [ARGS]\n\nVerbs:\n");
     for (const auto &v : verbs)
         std::printf("  %s\n", v.usage);
@@ -62,11 +64,11 @@ void help() {
                 "  -h, --help           this text\n"
                 "  --version            the version\n\n"
                 "Environment:\n"
-                "  DBUS_SYSTEM_BUS_ADDRESS  the bus of the daemon (default: the system bus)\n\n"
+                "  DBUS_SYSTEM_BUS_ADDRESS  the bus of the daemon (default: the system bus)\n"
+                "  ROLEWALL_SOURCE_TREE     source tree to take the default files from\n\n"
                 "Exit status: 0 ok, 1 failed, 2 bad usage, 3 daemon not reachable, 4 denied,\n"
                 "5 daemon degraded; explain: 0 accepted, 1 dropped or rejected.\n",
-                rolewall::paths::installed_catalog, rolewall::paths::local_catalog,
-                rolewall::paths::config_file);
+                files.catalog.c_str(), files.local_catalog.c_str(), files.config.c_str());
 }
 
 // For the generated bash and zsh completion (ctl/completion): "verb NAME" per verb and

@@ -3,23 +3,14 @@
 #include "rolewall/paths.hpp"
 
 #include <cstdio>
-#include <filesystem>
 #include <getopt.h>
 #include <string>
-
-namespace fs = std::filesystem;
 
 namespace rolewall {
 
 namespace {
 
 constexpr int exit_usage = 2;
-
-bool in_build_tree() {
-    std::error_code ec;
-    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    return !ec && exe.string().rfind(std::string(paths::build_dir) + "/", 0) == 0;
-}
 
 void help(const Sources &d) {
     std::printf("Usage: rolewalld [OPTIONS]\n\n"
@@ -37,7 +28,8 @@ void help(const Sources &d) {
                 "  DBUS_SYSTEM_BUS_ADDRESS  the bus to serve on (default: the system bus)\n"
                 "  NOTIFY_SOCKET            where READY=1 and STATUS= go (set by systemd)\n"
                 "  JOURNAL_STREAM           when it names stderr, messages go to the journal\n"
-                "  ROLEWALL_LOG_LEVEL=debug adds debug messages\n",
+                "  ROLEWALL_LOG_LEVEL=debug adds debug messages\n"
+                "  ROLEWALL_SOURCE_TREE     source tree to take the default files from\n",
                 d.config.c_str(), d.catalog.c_str(),
                 d.local_catalog.empty() ? "none" : d.local_catalog.c_str(), d.state_dir.c_str());
 }
@@ -50,10 +42,8 @@ int usage_error(const std::string &message) {
 } // namespace
 
 std::optional<int> parse_command_line(int argc, char **argv, CommandLine &out) {
-    bool dev = in_build_tree();
-    out.sources = {dev ? paths::source_catalog : paths::installed_catalog,
-                   dev ? "" : paths::local_catalog, dev ? paths::source_config : paths::config_file,
-                   paths::state_dir};
+    paths::DefaultFiles files = paths::default_files();
+    out.sources = {files.catalog, files.local_catalog, files.config, paths::state_dir};
     enum { opt_config = 256, opt_catalog, opt_local, opt_state, opt_apply, opt_version };
     static const option longopts[] = {
         {"config", required_argument, nullptr, opt_config},

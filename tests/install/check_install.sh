@@ -496,6 +496,30 @@ check_completion_help() {
     echo "bash and zsh complete all $(grep -c '^verb ' <<<"$words") verbs and $(grep -c '^option ' <<<"$words") options of --help"
 }
 
+# No installed binary holds a path of the source or build tree (debug info and __FILE__
+# included: they are mapped to "."), and an installed binary does not take itself for one run
+# from a build tree: its defaults are the installed files.
+check_paths() {
+    [[ -d $DESTDIR_ROOT ]] || fail "no install tree: the install fixture did not run"
+    need strings binutils
+    local b dir hits n=0
+    for b in "${expect_bins[@]}"; do
+        for dir in "$SOURCE_DIR" "$BUILD_DIR" "$(realpath "$SOURCE_DIR")" "$(realpath "$BUILD_DIR")"; do
+            hits=$(strings -a "$DESTDIR_ROOT/$b" | grep -F -- "$dir" | head -n 3)
+            [[ -z $hits ]] || fail "$b holds the path $dir:"$'\n'"$hits"
+        done
+        n=$((n + 1))
+    done
+    local ctl=$DESTDIR_ROOT/usr/bin/rolewallctl
+    if [[ -x $ctl ]]; then
+        local help
+        help=$(env -u ROLEWALL_SOURCE_TREE "$ctl" --help)
+        grep -qF "(default: /usr/share/rolewall/catalog)" <<<"$help" ||
+            fail "the installed rolewallctl does not default to the installed catalog:"$'\n'"$help"
+    fi
+    echo "$n installed binaries hold no path of $SOURCE_DIR or $BUILD_DIR"
+}
+
 case "${1:-}" in
     install) check_install ;;
     tree) check_tree ;;
@@ -506,8 +530,9 @@ case "${1:-}" in
     man) check_man ;;
     completion) check_completion ;;
     completion-help) check_completion_help ;;
+    paths) check_paths ;;
     *)
-        echo "usage: $0 install|tree|unit|package|xml|bus-policy|man|completion|completion-help" >&2
+        echo "usage: $0 install|tree|unit|package|xml|bus-policy|man|completion|completion-help|paths" >&2
         exit 2
         ;;
 esac

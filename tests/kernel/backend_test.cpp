@@ -3,7 +3,7 @@
 #include "dump.hpp"
 #include "kernel/nft_backend.hpp"
 #include "kernel_util.hpp"
-#include "rolewall/paths.hpp"
+#include "support.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -89,7 +89,7 @@ TEST_CASE("The kernel holds the same expressions nft -f makes of render_nft's te
 }
 
 TEST_CASE("Every shipped role enabled at once: the kernel takes it and nft -f takes its text") {
-    auto cat = Catalog::load(paths::source_catalog);
+    auto cat = Catalog::load(testsupport::source_dir() + "/catalog");
     REQUIRE(cat.ok());
     std::map<std::string, Scope> all;
     for (const auto &[id, role] : cat->roles())
