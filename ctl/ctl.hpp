@@ -59,6 +59,7 @@ int verb_reload(const Options &o);
 
 // What the firewall does (explain_verbs.cpp).
 int verb_explain(const Options &o); // exit 0 when accepted, 1 when dropped or rejected
+int verb_audit(const Options &o);   // listening sockets and the firewall's verdict for each
 
 // Samba (suggest_verbs.cpp): the snippet, and the warnings of check and reload when the
 // rolewall config (`enabled`: the roles in force) disagrees with smb.conf. No smb.conf: silent.

@@ -40,6 +40,8 @@ const Verb verbs[] = {
      "reload                   make the daemon re-read config, catalog and state"},
     {"suggest", 0, 0, verb_suggest,
      "suggest [--samba-config FILE]  rolewall.toml roles for this host's Samba server"},
+    {"audit", 0, 0, verb_audit,
+     "audit                    listening sockets, the verdict for each, ports open for nothing"},
     {"explain", 2, 2, verb_explain,
      "explain SOURCE PORT[/PROTO] [--interface IF]  would a new connection be accepted (daemon)"},
 };

@@ -108,6 +108,79 @@ Verdict evaluate(const Layout &layout, const Packet &packet) {
     return {Verdict::Action::drop, {}, "policy drop"};
 }
 
+namespace {
+
+bool set_empty(const Layout &layout, const std::string &name) {
+    const SetContent *s = layout.set(name);
+    return !s || s->elements.empty();
+}
+
+std::vector<std::string> keys_of(const Layout &layout, const std::string &name) {
+    std::vector<std::string> out;
+    if (const SetContent *s = layout.set(name))
+        for (const auto &e : s->elements)
+            out.push_back(element_key_str(s->spec.type, e));
+    return out;
+}
+
+} // namespace
+
+std::vector<std::string> roles_opening(const Layout &layout, std::uint8_t protocol,
+                                       std::uint16_t port) {
+    std::vector<std::string> out;
+    for (const RoleChain &r : layout.roles) {
+        const std::string &id = r.role;
+        bool reachable = !(set_empty(layout, id + "_if") && set_empty(layout, id + "_anyif")) &&
+                         !(set_empty(layout, id + "_v4") && set_empty(layout, id + "_v6"));
+        bool opens = (protocol == ipproto_tcp && in_set(layout, id + "_tcp", port_key(port))) ||
+                     (protocol == ipproto_udp && in_set(layout, id + "_udp", port_key(port))) ||
+                     in_set(layout, id + "_proto", {protocol});
+        if (reachable && opens) out.push_back(id);
+    }
+    return out;
+}
+
+SetScope set_scope(const Layout &layout, const std::string &role) {
+    SetScope out;
+    out.any_interface = !set_empty(layout, role + "_anyif");
+    out.interfaces = keys_of(layout, role + "_if");
+    for (auto &i : out.interfaces) // element_key_str quotes names as nft does
+        i = i.substr(1, i.size() - 2);
+    out.sources = keys_of(layout, role + "_v4");
+    for (auto &v6 : keys_of(layout, role + "_v6"))
+        out.sources.push_back(std::move(v6));
+    out.any_source = out.sources == std::vector<std::string>{"0.0.0.0/0", "::/0"};
+    if (out.any_source) out.sources.clear();
+    return out;
+}
+
+std::string scope_str(const SetScope &s) {
+    auto join = [](const std::vector<std::string> &v) {
+        std::string o;
+        for (const auto &x : v)
+            o += (o.empty() ? "" : ", ") + x;
+        return o;
+    };
+    std::string where = s.any_interface ? "" : "on " + join(s.interfaces);
+    std::string from = s.any_source ? "" : "from " + join(s.sources);
+    if (where.empty() && from.empty()) return "anywhere";
+    return where + (where.empty() || from.empty() ? "" : "; ") + from;
+}
+
+Layout layout_from_sets(std::vector<SetContent> sets, Policy policy) {
+    Layout layout;
+    layout.policy = policy;
+    std::set<std::string> roles;
+    for (const auto &s : sets)
+        if (!s.spec.role.empty()) roles.insert(s.spec.role);
+    for (const auto &r : roles)
+        layout.roles.push_back({r, r});
+    std::sort(sets.begin(), sets.end(),
+              [](const SetContent &a, const SetContent &b) { return a.spec.name < b.spec.name; });
+    layout.sets = std::move(sets);
+    return layout;
+}
+
 std::optional<std::uint8_t> parse_protocol(const std::string &name) {
     if (name == "tcp") return ipproto_tcp;
     if (name == "udp") return ipproto_udp;

@@ -64,6 +64,25 @@ Verdict evaluate(const Layout &layout, const Packet &packet);
 // Whether the chain of `role` in `layout` (its dispatch rules included) accepts the packet.
 bool role_accepts(const Layout &layout, const std::string &role, const Packet &packet);
 
+// The roles of `layout` whose chain accepts `protocol`/`port` from some source on some
+// interface (their dispatch and source sets are not empty), in dispatch order.
+std::vector<std::string> roles_opening(const Layout &layout, std::uint8_t protocol,
+                                       std::uint16_t port);
+
+// A role's scope as its sets in `layout` hold it, as nft prints the keys.
+struct SetScope {
+    bool any_interface = false;          // <role>_anyif is not empty
+    std::vector<std::string> interfaces; // <role>_if: "lan0", "vlan*"
+    bool any_source = false;             // 0.0.0.0/0 and ::/0
+    std::vector<std::string> sources;    // <role>_v4, <role>_v6 otherwise
+};
+SetScope set_scope(const Layout &layout, const std::string &role);
+std::string scope_str(const SetScope &scope); // "on lan0, vlan*; from 10.0.0.0/8" / "anywhere"
+
+// A layout as read back from the kernel (Backend::read()): its sets, the roles they belong
+// to (in name order, the dispatch order), the policy given.
+Layout layout_from_sets(std::vector<SetContent> sets, Policy policy);
+
 // Protocol names as rolewallctl and D-Bus take them: "tcp", "udp", "icmp", "icmpv6" (also
 // "ipv6-icmp"), a bare IP protocol of the catalog ("gre"), or a number 0-255.
 std::optional<std::uint8_t> parse_protocol(const std::string &name);

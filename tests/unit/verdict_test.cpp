@@ -161,3 +161,22 @@ TEST_CASE("The fail-safe table accepts TCP 22 from anywhere and nothing of the r
     CHECK(said(l, packet("192.0.2.7", 80)) == "drop policy drop");
     CHECK(said(l, packet("192.0.2.7", 8, "icmp")) == "accept ping, rate-limited");
 }
+
+TEST_CASE("The roles that open a port, and their scope as the sets hold it") {
+    Layout l = fixture_layout(
+        {{"dc", scope({"lan0", "vlan*"}, {"192.0.2.0/24", "2001:db8::/32"})}, {"remote", {}}});
+    CHECK(roles_opening(l, ipproto_tcp, 22) == std::vector<std::string>{"dc", "remote"});
+    CHECK(roles_opening(l, ipproto_tcp, 88) == std::vector<std::string>{"dc"});
+    CHECK(roles_opening(l, ipproto_udp, 22).empty());
+    CHECK(roles_opening(l, 47, 0).empty()); // vpn's gre: vpn is not enabled
+    SetScope dc = set_scope(l, "dc");
+    CHECK_FALSE(dc.any_interface);
+    CHECK(dc.interfaces == std::vector<std::string>{"lan0", "vlan*"});
+    CHECK(scope_str(dc) == "on lan0, vlan*; from 192.0.2.0/24, 2001:db8::/32");
+    CHECK(scope_str(set_scope(l, "remote")) == "anywhere");
+    // Read back from a kernel: the same sets give the same answers.
+    Layout read = layout_from_sets(l.sets, Policy::reject);
+    CHECK(read.policy == Policy::reject);
+    CHECK(read.roles.size() == l.roles.size());
+    CHECK(roles_opening(read, ipproto_tcp, 22) == std::vector<std::string>{"dc", "remote"});
+}
