@@ -201,29 +201,107 @@ int verb_status(const Options &o) {
     });
 }
 
+namespace {
+
+using ResultMap = std::map<std::string, sdbus::Variant>;
+
+std::vector<std::string> strings_of(const ResultMap &r, const char *key) {
+    auto it = r.find(key);
+    return it == r.end() ? std::vector<std::string>{} : it->second.get<std::vector<std::string>>();
+}
+bool bool_of(const ResultMap &r, const char *key) {
+    auto it = r.find(key);
+    return it != r.end() && it->second.get<bool>();
+}
+std::string string_of(const ResultMap &r, const char *key) {
+    auto it = r.find(key);
+    return it == r.end() ? "" : it->second.get<std::string>();
+}
+
+// "a, b, c", or "any"; a long scope is cut after a few items, as rolewalld logs it.
+std::string scope_list(const std::vector<std::string> &items) {
+    constexpr std::size_t shown = 8;
+    if (items.empty()) return "any";
+    std::string out;
+    for (std::size_t i = 0; i < items.size() && i < shown; ++i)
+        out += (i ? ", " : "") + items[i];
+    if (items.size() > shown) out += ", ... (" + std::to_string(items.size()) + " in all)";
+    return out;
+}
+
+std::string state_text(bool enabled, const std::string &origin) {
+    return enabled ? "enabled (" + origin + ")" : "disabled";
+}
+
+// The change as before -> after, one line per dimension:
+//   dc: enabled (config) -> enabled (state)
+//     interfaces: lan0, wg* -> lan0
+//     sources: 192.0.2.0/24 (unchanged)
+void print_change(const std::string &role, const ResultMap &r, bool dry_run) {
+    bool was = bool_of(r, bus::result_was_enabled), is = bool_of(r, bus::result_enabled);
+    std::string before = state_text(was, string_of(r, bus::result_was_origin));
+    std::string after = state_text(is, string_of(r, bus::result_origin));
+    std::string head = dry_run ? "dry run: " : "";
+    std::string until =
+        string_of(r, bus::result_origin) == "runtime" ? ", until rolewalld restarts" : "";
+    if (!bool_of(r, bus::result_changed))
+        std::printf("%s%s: %s, nothing to change\n", head.c_str(), role.c_str(), after.c_str());
+    else if (before == after)
+        std::printf("%s%s: %s%s\n", head.c_str(), role.c_str(), after.c_str(), until.c_str());
+    else
+        std::printf("%s%s: %s -> %s%s\n", head.c_str(), role.c_str(), before.c_str(), after.c_str(),
+                    until.c_str());
+    auto dimension = [&](const char *name, const char *was_key, const char *key) {
+        auto b = strings_of(r, was_key), a = strings_of(r, key);
+        if (!is) return; // a disabled role has no scope to show
+        if (was && b == a)
+            std::printf("  %s: %s (unchanged)\n", name, scope_list(a).c_str());
+        else
+            std::printf("  %s: %s -> %s\n", name, was ? scope_list(b).c_str() : "(disabled)",
+                        scope_list(a).c_str());
+    };
+    dimension("interfaces", bus::result_was_interfaces, bus::result_interfaces);
+    dimension("sources", bus::result_was_sources, bus::result_sources);
+    for (const auto &w : strings_of(r, bus::result_warnings))
+        std::fprintf(stderr, "rolewallctl: warning: %s\n", w.c_str());
+    if (dry_run) std::printf("nothing was changed (dry run)\n");
+}
+
+void put(ResultMap &options, const char *key, const std::vector<std::string> &v) {
+    if (!v.empty()) options[key] = sdbus::Variant(v);
+}
+void put(ResultMap &options, const char *key, bool b) {
+    if (b) options[key] = sdbus::Variant(true);
+}
+
+} // namespace
+
 int verb_enable(const Options &o) {
-    std::map<std::string, sdbus::Variant> options;
-    if (!o.interfaces.empty()) options[bus::option_interfaces] = sdbus::Variant(o.interfaces);
-    if (!o.sources.empty()) options[bus::option_sources] = sdbus::Variant(o.sources);
-    if (o.runtime) options[bus::option_runtime] = sdbus::Variant(true);
+    ResultMap options;
+    put(options, bus::option_interfaces, o.interfaces);
+    put(options, bus::option_sources, o.sources);
+    put(options, bus::option_any_interface, o.any_interface);
+    put(options, bus::option_any_source, o.any_source);
+    put(options, bus::option_add_interfaces, o.add_interfaces);
+    put(options, bus::option_remove_interfaces, o.remove_interfaces);
+    put(options, bus::option_add_sources, o.add_sources);
+    put(options, bus::option_remove_sources, o.remove_sources);
+    put(options, bus::option_runtime, o.runtime);
+    put(options, bus::option_dry_run, o.dry_run);
     const std::string &role = o.args[0];
     return with_daemon([&](Client &c) {
-        c.EnableRole(role, options);
-        std::printf("%s: enabled (interfaces: %s; sources: %s)%s\n", role.c_str(),
-                    join(o.interfaces, "any").c_str(), join(o.sources, "any").c_str(),
-                    o.runtime ? ", until rolewalld restarts" : "");
+        print_change(role, c.EnableRole(role, options), o.dry_run);
         return exit_ok;
     });
 }
 
 int verb_disable(const Options &o) {
-    std::map<std::string, sdbus::Variant> options;
-    if (o.runtime) options[bus::option_runtime] = sdbus::Variant(true);
+    ResultMap options;
+    put(options, bus::option_runtime, o.runtime);
+    put(options, bus::option_dry_run, o.dry_run);
     const std::string &role = o.args[0];
     return with_daemon([&](Client &c) {
-        c.DisableRole(role, options);
-        std::printf("%s: disabled%s\n", role.c_str(),
-                    o.runtime ? ", until rolewalld restarts" : "");
+        print_change(role, c.DisableRole(role, options), o.dry_run);
         return exit_ok;
     });
 }

@@ -26,9 +26,17 @@ struct Options {
     std::string config;        // empty: the default
     bool json = false;
     bool runtime = false;
+    bool dry_run = false;
+    // enable: the scope asked for (a dimension not given keeps what the role has)
     std::vector<std::string> interfaces;
     std::vector<std::string> sources;
-    std::string samba_config;      // suggest, check, reload: smb.conf (empty: the default)
+    std::string samba_config; // suggest, check, reload: smb.conf (empty: the default)
+    bool any_interface = false;
+    bool any_source = false;
+    std::vector<std::string> add_interfaces;
+    std::vector<std::string> remove_interfaces;
+    std::vector<std::string> add_sources;
+    std::vector<std::string> remove_sources;
     std::vector<std::string> args; // after the verb
 };
 

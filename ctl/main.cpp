@@ -34,8 +34,8 @@ const Verb verbs[] = {
      "check                    validate config and catalog (and the kernel batch)"},
     {"status", 0, 0, verb_status,
      "status                   enabled roles with their scope and origin (daemon)"},
-    {"enable", 1, 1, verb_enable, "enable ROLE [--interface IF]... [--source CIDR]... [--runtime]"},
-    {"disable", 1, 1, verb_disable, "disable ROLE [--runtime]"},
+    {"enable", 1, 1, verb_enable, "enable ROLE [SCOPE OPTIONS] [--runtime] [--dry-run]"},
+    {"disable", 1, 1, verb_disable, "disable ROLE [--runtime] [--dry-run]"},
     {"reload", 0, 0, verb_reload,
      "reload                   make the daemon re-read config, catalog and state"},
     {"suggest", 0, 0, verb_suggest,
@@ -57,12 +57,19 @@ void help() {
                 "  --local-catalog DIR  local roles and services (default: %s)\n"
                 "  --config FILE        config file (default: %s)\n"
                 "  --json               machine-readable output\n"
-                "  --interface IF       enable: only on this input interface (repeatable);\n"
-                "                       explain: the input interface (default: the route's)\n"
-                "  --source CIDR        enable: only from this network (repeatable)\n"
                 "  --runtime            enable/disable: not saved across restarts\n"
                 "  --samba-config FILE  suggest, check, reload: Samba's smb.conf\n"
                 "                       (default: /etc/samba/smb.conf)\n"
+                "  --dry-run            enable/disable: show what would change, change nothing\n"
+                "\nScope options of enable (each dimension not given keeps what the role has\n"
+                "now, or its config scope, or any):\n"
+                "  --interface IF       exactly these input interfaces (repeatable; \"vlan*\");\n"
+                "                       explain: the input interface (default: the route's)\n"
+                "  --source CIDR        exactly these networks (repeatable)\n"
+                "  --any-interface      any interface\n"
+                "  --any-source         any source\n"
+                "  --add-interface IF, --remove-interface IF   (repeatable)\n"
+                "  --add-source CIDR,  --remove-source CIDR    (repeatable)\n"
                 "  -h, --help           this text\n"
                 "  --version            the version\n\n"
                 "Environment:\n"
@@ -94,6 +101,13 @@ enum {
     opt_samba_config,
     opt_version,
     opt_completion_words, // hidden: the words shell completion offers
+    opt_dry_run,
+    opt_any_interface,
+    opt_any_source,
+    opt_add_interface,
+    opt_remove_interface,
+    opt_add_source,
+    opt_remove_source,
 };
 
 Options parse(int argc, char **argv) {
@@ -106,6 +120,13 @@ Options parse(int argc, char **argv) {
         {"source", required_argument, nullptr, opt_source},
         {"runtime", no_argument, nullptr, opt_runtime},
         {"samba-config", required_argument, nullptr, opt_samba_config},
+        {"dry-run", no_argument, nullptr, opt_dry_run},
+        {"any-interface", no_argument, nullptr, opt_any_interface},
+        {"any-source", no_argument, nullptr, opt_any_source},
+        {"add-interface", required_argument, nullptr, opt_add_interface},
+        {"remove-interface", required_argument, nullptr, opt_remove_interface},
+        {"add-source", required_argument, nullptr, opt_add_source},
+        {"remove-source", required_argument, nullptr, opt_remove_source},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, opt_version},
         {"completion-words", no_argument, nullptr, opt_completion_words},
@@ -144,6 +165,27 @@ Options parse(int argc, char **argv) {
         case opt_samba_config:
             o.samba_config = optarg;
             break;
+        case opt_dry_run:
+            o.dry_run = true;
+            break;
+        case opt_any_interface:
+            o.any_interface = true;
+            break;
+        case opt_any_source:
+            o.any_source = true;
+            break;
+        case opt_add_interface:
+            o.add_interfaces.emplace_back(optarg);
+            break;
+        case opt_remove_interface:
+            o.remove_interfaces.emplace_back(optarg);
+            break;
+        case opt_add_source:
+            o.add_sources.emplace_back(optarg);
+            break;
+        case opt_remove_source:
+            o.remove_sources.emplace_back(optarg);
+            break;
         case 'h':
             help();
             std::exit(exit_ok);
@@ -160,6 +202,41 @@ Options parse(int argc, char **argv) {
         }
     }
     return o;
+}
+
+// The scope options of one dimension: the whole list, any, or increments.
+void check_dimension(const char *whole, bool given, const char *any, bool any_given,
+                     const char *increments, bool increments_given) {
+    auto both = [](const char *a, const char *b) {
+        throw UsageError{std::string(a) + " cannot go with " + b +
+                         ": give either the whole list, any, or additions and removals"};
+    };
+    if (any_given && given) both(any, whole);
+    if (any_given && increments_given) both(any, increments);
+    if (given && increments_given) both(whole, increments);
+}
+
+// Options that do not go with the verb, or not with each other, are usage errors (exit 2).
+void check_combination(const std::string &verb, const Options &o) {
+    bool enable = verb == "enable";
+    bool ifs = !o.add_interfaces.empty() || !o.remove_interfaces.empty();
+    bool srcs = !o.add_sources.empty() || !o.remove_sources.empty();
+    bool scope = !o.interfaces.empty() || !o.sources.empty() || o.any_interface || o.any_source ||
+                 ifs || srcs;
+    // explain takes one --interface: the packet's input interface.
+    bool explain_interface = verb == "explain" && o.sources.empty() && !o.any_interface &&
+                             !o.any_source && !ifs && !srcs;
+    if (!enable && scope && !explain_interface)
+        throw UsageError{"--source, --any-*, --add-* and --remove-* go with 'enable' only, "
+                         "--interface with 'enable' and 'explain'"};
+    if (o.runtime && !enable && verb != "disable")
+        throw UsageError{"--runtime goes with 'enable' and 'disable' only"};
+    if (o.dry_run && !enable && verb != "disable")
+        throw UsageError{"--dry-run goes with 'enable' and 'disable' only"};
+    check_dimension("--interface", !o.interfaces.empty(), "--any-interface", o.any_interface,
+                    "--add-interface/--remove-interface", ifs);
+    check_dimension("--source", !o.sources.empty(), "--any-source", o.any_source,
+                    "--add-source/--remove-source", srcs);
 }
 
 int run(int argc, char **argv) {
@@ -180,6 +257,7 @@ int run(int argc, char **argv) {
             throw UsageError{"--samba-config goes with 'suggest', 'check' and 'reload' only"};
         if (o.runtime && !enable && name != "disable")
             throw UsageError{"--runtime goes with 'enable' and 'disable' only"};
+        check_combination(name, o);
         return v.run(o);
     }
     throw UsageError{"unknown verb '" + name + "'"};

@@ -14,6 +14,8 @@ inline constexpr const char *error_invalid_argument = "org.rolewall1.Error.Inval
 inline constexpr const char *error_access_denied = "org.rolewall1.Error.AccessDenied";
 inline constexpr const char *error_kernel_rejected = "org.rolewall1.Error.KernelRejected";
 inline constexpr const char *error_invalid_config = "org.rolewall1.Error.InvalidConfig";
+// A scope over the caps ([firewall] max_sources_per_role, max_interfaces_per_role).
+inline constexpr const char *error_limit_exceeded = "org.rolewall1.Error.LimitExceeded";
 // Anything else that kept the change from happening (the state file could not be written,
 // the netlink socket failed). Nothing changed.
 inline constexpr const char *error_failed = "org.rolewall1.Error.Failed";
@@ -21,9 +23,28 @@ inline constexpr const char *error_failed = "org.rolewall1.Error.Failed";
 inline constexpr const char *error_degraded = "org.rolewall1.Error.Degraded";
 
 // Options of EnableRole and DisableRole (a{sv}).
-inline constexpr const char *option_interfaces = "interfaces"; // as
-inline constexpr const char *option_sources = "sources";       // as
-inline constexpr const char *option_runtime = "runtime";       // b
+inline constexpr const char *option_interfaces = "interfaces";               // as
+inline constexpr const char *option_sources = "sources";                     // as
+inline constexpr const char *option_runtime = "runtime";                     // b
+inline constexpr const char *option_any_interface = "any_interface";         // b
+inline constexpr const char *option_any_source = "any_source";               // b
+inline constexpr const char *option_add_interfaces = "add_interfaces";       // as
+inline constexpr const char *option_remove_interfaces = "remove_interfaces"; // as
+inline constexpr const char *option_add_sources = "add_sources";             // as
+inline constexpr const char *option_remove_sources = "remove_sources";       // as
+inline constexpr const char *option_dry_run = "dry_run";                     // b
+
+// Keys of the result a{sv} of EnableRole and DisableRole.
+inline constexpr const char *result_changed = "changed";               // b
+inline constexpr const char *result_enabled = "enabled";               // b
+inline constexpr const char *result_interfaces = "interfaces";         // as (empty: any)
+inline constexpr const char *result_sources = "sources";               // as (empty: any)
+inline constexpr const char *result_origin = "origin";                 // s ("" when disabled)
+inline constexpr const char *result_was_enabled = "was_enabled";       // b
+inline constexpr const char *result_was_interfaces = "was_interfaces"; // as
+inline constexpr const char *result_was_sources = "was_sources";       // as
+inline constexpr const char *result_was_origin = "was_origin";         // s
+inline constexpr const char *result_warnings = "warnings";             // as
 
 // polkit action that allows EnableRole, DisableRole and Reload to callers other than uid 0.
 inline constexpr const char *polkit_action = "org.rolewall1.manage";

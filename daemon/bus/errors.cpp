@@ -20,6 +20,8 @@ const char *error_name(Errc code) {
         return error_failed;
     case Errc::degraded:
         return error_degraded;
+    case Errc::limit_exceeded:
+        return error_limit_exceeded;
     }
     return error_failed;
 }

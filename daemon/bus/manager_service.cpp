@@ -9,44 +9,21 @@
 
 namespace rolewall::bus {
 
-namespace {
-
-std::string join(const std::vector<std::string> &v) {
-    std::string out;
-    for (const auto &s : v)
-        out += (out.empty() ? "" : ", ") + s;
-    return out;
-}
-
-std::vector<std::string> source_strings(const Scope &scope) {
-    std::vector<std::string> out;
-    for (const auto &c : scope.sources)
-        out.push_back(c.str());
-    return out;
-}
-
-} // namespace
-
-Result<RoleOptions> parse_role_options(const std::map<std::string, sdbus::Variant> &options,
-                                       const std::vector<std::string> &allowed) {
-    RoleOptions out;
-    for (const auto &[name, value] : options) {
-        if (std::find(allowed.begin(), allowed.end(), name) == allowed.end())
-            return make_error(Errc::invalid_argument, "unknown option '" + name +
-                                                          "' (this method takes: " + join(allowed) +
-                                                          ")");
-        const char *want = name == option_runtime ? "b" : "as";
-        if (value.peekValueType() != want)
-            return make_error(Errc::invalid_argument, "option '" + name + "' must have type '" +
-                                                          want + "', not '" +
-                                                          value.peekValueType() + "'");
-        if (name == option_runtime)
-            out.runtime = value.get<bool>();
-        else if (name == option_interfaces)
-            out.scope.interfaces = value.get<std::vector<std::string>>();
-        else
-            out.scope.sources = value.get<std::vector<std::string>>();
-    }
+ResultMap outcome_result(const RoleOutcome &o) {
+    ResultMap out;
+    auto describe = [&](const std::optional<EnabledRole> &r, const char *enabled,
+                        const char *interfaces, const char *sources, const char *origin) {
+        Scope scope = r ? r->scope : Scope{};
+        out[enabled] = sdbus::Variant(r.has_value());
+        out[interfaces] = sdbus::Variant(scope.interfaces);
+        out[sources] = sdbus::Variant(source_strings(scope.sources));
+        out[origin] = sdbus::Variant(std::string(r ? origin_name(r->origin) : ""));
+    };
+    out[result_changed] = sdbus::Variant(o.changed);
+    describe(o.after, result_enabled, result_interfaces, result_sources, result_origin);
+    describe(o.before, result_was_enabled, result_was_interfaces, result_was_sources,
+             result_was_origin);
+    out[result_warnings] = sdbus::Variant(o.warnings);
     return out;
 }
 
@@ -99,7 +76,7 @@ ManagerService::GetRole(const std::string &name) {
         Scope scope = enabled ? enabled->scope : Scope{};
         return std::make_tuple(role->title, role->description, catalog.role_services(name),
                                std::move(ports), std::move(protocols), enabled != nullptr,
-                               scope.interfaces, source_strings(scope),
+                               scope.interfaces, source_strings(scope.sources),
                                std::string(enabled ? origin_name(enabled->origin) : ""));
     });
 }
@@ -113,7 +90,7 @@ ManagerService::ListEnabled() {
             out;
         for (const auto &[name, r] : manager_.enabled())
             out.emplace_back(name, origin_name(r.origin), r.scope.interfaces,
-                             source_strings(r.scope));
+                             source_strings(r.scope.sources));
         return out;
     });
 }
@@ -149,41 +126,54 @@ std::string ManagerService::Version() {
     return paths::version;
 }
 
-void ManagerService::EnableRole(sdbus::Result<> &&result, std::string name,
-                                std::map<std::string, sdbus::Variant> options) {
-    authorized_change(
-        std::move(result), "enable", [this, name, options](const Caller &) -> Result<Report> {
-            auto o =
-                parse_role_options(options, {option_interfaces, option_sources, option_runtime});
-            if (!o) return o.error();
-            return manager_.enable(name, o->scope, o->runtime);
-        });
+void ManagerService::EnableRole(sdbus::Result<ResultMap> &&result, std::string name,
+                                std::map<std::string, sdbus::Variant>) {
+    role_change(std::move(result), "enable", enable_options(manager_.config().limits),
+                [this, name](RoleRequest &r) { return manager_.enable(name, r.scope, r.change); });
 }
 
-void ManagerService::DisableRole(sdbus::Result<> &&result, std::string name,
-                                 std::map<std::string, sdbus::Variant> options) {
-    authorized_change(std::move(result), "disable",
-                      [this, name, options](const Caller &) -> Result<Report> {
-                          auto o = parse_role_options(options, {option_runtime});
-                          if (!o) return o.error();
-                          return manager_.disable(name, o->runtime);
-                      });
+void ManagerService::DisableRole(sdbus::Result<ResultMap> &&result, std::string name,
+                                 std::map<std::string, sdbus::Variant>) {
+    role_change(std::move(result), "disable", disable_options(),
+                [this, name](RoleRequest &r) { return manager_.disable(name, r.change); });
+}
+
+void ManagerService::role_change(sdbus::Result<ResultMap> &&result, const std::string &what,
+                                 const std::vector<OptionSpec> &spec,
+                                 std::function<Result<Report>(RoleRequest &)> change) {
+    // Shared, not copied: std::function copies its target, and a list may hold 65,536 items.
+    auto options = std::make_shared<Result<OptionSet>>(
+        read_call_options(*getObject().getCurrentlyProcessedMessage(), 1, spec));
+    authorized_change(
+        std::move(result), what,
+        [options, change](const Caller &c) -> Result<Report> {
+            if (!*options) return options->error();
+            auto request = role_request(**options);
+            if (!request) return request.error();
+            request->change.who = describe(c);
+            return change(*request);
+        },
+        [](sdbus::Result<ResultMap> &reply, const Report &r) {
+            reply.returnResults(outcome_result(r.outcomes.at(0)));
+        });
 }
 
 void ManagerService::Reload(sdbus::Result<> &&result) {
     // The daemon's reload logs and publishes itself.
     authorized_change(
-        std::move(result), "reload", [this](const Caller &c) { return hooks_.reload(c); }, false);
+        std::move(result), "reload", [this](const Caller &c) { return hooks_.reload(c); },
+        [](sdbus::Result<> &reply, const Report &) { reply.returnResults(); }, false);
 }
 
 // Arguments are checked after authorization, so that a refused caller learns nothing but
 // AccessDenied. The reply is sent after the signals, so a caller that got it has seen them.
-void ManagerService::authorized_change(sdbus::Result<> &&result, std::string what, Action action,
+template <typename Reply, typename Send>
+void ManagerService::authorized_change(Reply &&result, std::string what, Action action, Send send,
                                        bool tell) {
     Caller caller = authorizer_.identify(*getObject().getCurrentlyProcessedMessage());
     // sdbus::Result is move-only and std::function copies: share it.
-    auto reply = std::make_shared<sdbus::Result<>>(std::move(result));
-    authorizer_.check(caller, [this, reply, what, caller, action, tell](const Decision &d) {
+    auto reply = std::make_shared<std::decay_t<Reply>>(std::move(result));
+    authorizer_.check(caller, [this, reply, what, caller, action, send, tell](const Decision &d) {
         try {
             if (!d.allowed) return reply->returnError(access_denied(d.why));
             Result<Report> r = [&]() -> Result<Report> {
@@ -195,7 +185,7 @@ void ManagerService::authorized_change(sdbus::Result<> &&result, std::string wha
             }();
             if (!r) return reply->returnError(to_dbus_error(r.error()));
             if (tell && hooks_.changed) hooks_.changed(*r, what, caller);
-            reply->returnResults();
+            send(*reply, *r);
         } catch (const sdbus::Error &) {
             // The reply could not be sent (the caller or the bus went away): nothing to do.
         }

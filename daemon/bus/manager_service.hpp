@@ -4,6 +4,7 @@
 #pragma once
 
 #include "authorizer.hpp"
+#include "options.hpp"
 #include "rolewall/bus/manager_adaptor.h"
 #include "rolewall/manager.hpp"
 
@@ -24,15 +25,9 @@ struct ServiceHooks {
     Authorizer::Refused refused;
 };
 
-// The options of EnableRole/DisableRole after checking names and types.
-struct RoleOptions {
-    ScopeRequest scope;
-    bool runtime = false;
-};
-// Unknown option names and wrong variant types are errors naming the option.
-// `allowed` lists the option names the method takes.
-Result<RoleOptions> parse_role_options(const std::map<std::string, sdbus::Variant> &options,
-                                       const std::vector<std::string> &allowed);
+using ResultMap = std::map<std::string, sdbus::Variant>;
+// The result a{sv} of EnableRole/DisableRole for what the change did to its role.
+ResultMap outcome_result(const RoleOutcome &outcome);
 
 class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Manager_adaptor> {
   public:
@@ -56,9 +51,9 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
     std::vector<
         sdbus::Struct<std::string, std::string, std::vector<std::string>, std::vector<std::string>>>
     ListEnabled() override;
-    void EnableRole(sdbus::Result<> &&result, std::string name,
+    void EnableRole(sdbus::Result<ResultMap> &&result, std::string name,
                     std::map<std::string, sdbus::Variant> options) override;
-    void DisableRole(sdbus::Result<> &&result, std::string name,
+    void DisableRole(sdbus::Result<ResultMap> &&result, std::string name,
                      std::map<std::string, sdbus::Variant> options) override;
     void Reload(sdbus::Result<> &&result) override;
     std::vector<sdbus::Struct<std::string, std::string, std::string, uint16_t, uint16_t,
@@ -76,9 +71,15 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
 
     using Action = std::function<Result<Report>(const Caller &)>;
     // Authorizes the caller of the current message, runs `action`, tells hooks_.changed (when
-    // `tell`) and answers `result`.
-    void authorized_change(sdbus::Result<> &&result, std::string what, Action action,
+    // `tell`) and answers `result` with send(result, report).
+    template <typename Reply, typename Send>
+    void authorized_change(Reply &&result, std::string what, Action action, Send send,
                            bool tell = true);
+    // EnableRole and DisableRole: options read from the raw message now (it is the current
+    // message only during the handler), checked after authorization.
+    void role_change(sdbus::Result<ResultMap> &&result, const std::string &what,
+                     const std::vector<OptionSpec> &spec,
+                     std::function<Result<Report>(RoleRequest &)> change);
 
     Manager &manager_;
     ServiceHooks hooks_;

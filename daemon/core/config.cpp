@@ -2,9 +2,6 @@
 
 #include "toml_util.hpp"
 
-#include <algorithm>
-#include <arpa/inet.h>
-#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -14,65 +11,16 @@ const char *policy_name(Policy p) {
     return p == Policy::drop ? "drop" : "reject";
 }
 
-Result<Cidr> Cidr::parse(const std::string &text) {
-    Cidr c;
-    auto slash = text.find('/');
-    std::string addr = text.substr(0, slash);
-    c.v6 = addr.find(':') != std::string::npos;
-    int max = c.v6 ? 128 : 32;
-    if (inet_pton(c.v6 ? AF_INET6 : AF_INET, addr.c_str(), c.addr.data()) != 1)
-        return make_error(Errc::invalid_argument,
-                          "'" + text + "' is not an IPv4 or IPv6 address or network");
-    c.prefix = max;
-    if (slash != std::string::npos) {
-        std::string_view p(text.data() + slash + 1, text.size() - slash - 1);
-        int v = -1;
-        auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
-        if (ec != std::errc() || end != p.data() + p.size() || v < 0 || v > max)
-            return make_error(Errc::invalid_argument, "'" + text + "' has a bad prefix length (0-" +
-                                                          std::to_string(max) + ")");
-        c.prefix = v;
-    }
-    int bytes = c.v6 ? 16 : 4;
-    for (int i = 0; i < bytes; ++i) {
-        int keep = std::clamp(c.prefix - 8 * i, 0, 8);
-        c.addr[static_cast<std::size_t>(i)] &= static_cast<std::uint8_t>(0xff00 >> keep);
-    }
-    return c;
-}
-
-std::string Cidr::str() const {
-    char buf[INET6_ADDRSTRLEN] = {};
-    inet_ntop(v6 ? AF_INET6 : AF_INET, addr.data(), buf, sizeof buf);
-    return std::string(buf) + "/" + std::to_string(prefix);
-}
-
-void Scope::normalize() {
-    std::sort(interfaces.begin(), interfaces.end());
-    interfaces.erase(std::unique(interfaces.begin(), interfaces.end()), interfaces.end());
-    std::sort(sources.begin(), sources.end());
-    sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
-}
-
-bool valid_interface_name(const std::string &name, std::string *why) {
-    auto fail = [&](std::string w) {
-        if (why) *why = std::move(w);
-        return false;
-    };
-    std::string base = name;
-    if (!base.empty() && base.back() == '*') base.pop_back();
-    if (base.empty()) return fail("an interface name cannot be empty or only '*'");
-    if (name.size() > 15) return fail("'" + name + "' is longer than 15 characters");
-    if (base == "." || base == "..") return fail("'" + name + "' is not an interface name");
-    for (char c : base) {
-        if (c == '/' || c == ':' || c == '*' || c == '"' || c == '\\' ||
-            static_cast<unsigned char>(c) <= ' ' || c == 0x7f)
-            return fail("'" + name + "' contains a character interface names cannot have");
-    }
-    return true;
-}
-
 namespace {
+
+void load_limit(TableReader &r, const char *key, std::size_t highest, std::size_t &out) {
+    auto v = r.integer(key, false);
+    if (!v) return;
+    if (*v < 1 || static_cast<std::uint64_t>(*v) > highest)
+        r.error(key, std::to_string(*v) + " is not between 1 and " + std::to_string(highest));
+    else
+        out = static_cast<std::size_t>(*v);
+}
 
 void load_firewall(TableReader &r, Config &cfg) {
     if (auto p = r.string("policy", false)) {
@@ -83,6 +31,9 @@ void load_firewall(TableReader &r, Config &cfg) {
         else
             r.error("policy", "'" + *p + "' is not a policy (expected \"drop\" or \"reject\")");
     }
+    load_limit(r, "max_sources_per_role", ScopeLimits::highest_max_sources, cfg.limits.max_sources);
+    load_limit(r, "max_interfaces_per_role", ScopeLimits::highest_max_interfaces,
+               cfg.limits.max_interfaces);
     for (const auto &nr : named_ranges()) {
         auto v = r.string(nr.key, false);
         if (!v) continue;
@@ -95,36 +46,33 @@ void load_firewall(TableReader &r, Config &cfg) {
     r.finish();
 }
 
-Scope load_scope(TableReader &r) {
+// One dimension of a role's scope, read by the one scope model; absent: any.
+template <typename T, typename Parse>
+void load_dimension(TableReader &r, const char *field, std::vector<T> &out, Parse parse) {
+    auto items = r.strings(field, false);
+    if (!items) return;
+    auto parsed = parse(*items);
+    if (parsed)
+        out = std::move(*parsed);
+    else
+        r.error(field, parsed.error().message);
+}
+
+} // namespace
+
+Scope read_scope(TableReader &r, const ScopeLimits &limits) {
     Scope s;
-    if (auto ifs = r.strings("interfaces", false)) {
-        for (const auto &i : *ifs) {
-            std::string why;
-            if (!valid_interface_name(i, &why))
-                r.error("interfaces", why);
-            else
-                s.interfaces.push_back(i);
-        }
-        if (ifs->empty())
-            r.error("interfaces", "an empty list would match nothing; leave the "
-                                  "field out to allow any interface");
-    }
-    if (auto srcs = r.strings("sources", false)) {
-        for (const auto &t : *srcs) {
-            auto c = Cidr::parse(t);
-            if (!c)
-                r.error("sources", c.error().message);
-            else
-                s.sources.push_back(*c);
-        }
-        if (srcs->empty())
-            r.error("sources", "an empty list would match nothing; leave the "
-                               "field out to allow any source");
-    }
-    r.finish();
+    load_dimension(r, "interfaces", s.interfaces, [&](const std::vector<std::string> &items) {
+        return parse_interfaces(items, limits, ScopeInput::file);
+    });
+    load_dimension(r, "sources", s.sources, [&](const std::vector<std::string> &items) {
+        return parse_sources(items, limits, ScopeInput::file);
+    });
     s.normalize();
     return s;
 }
+
+namespace {
 
 void load_roles(const toml::node &node, TableReader &top, Config &cfg, const Catalog &catalog,
                 Diagnostics &diags) {
@@ -147,7 +95,8 @@ void load_roles(const toml::node &node, TableReader &top, Config &cfg, const Cat
             continue;
         }
         TableReader r(*t, top.file(), diags, "roles." + name);
-        cfg.roles[name] = load_scope(r);
+        cfg.roles[name] = read_scope(r, cfg.limits);
+        r.finish();
     }
 }
 

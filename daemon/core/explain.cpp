@@ -11,10 +11,7 @@
 namespace rolewall {
 
 Scope enable_scope(const Manager &manager, const std::string &role) {
-    if (const EnabledRole *r = manager.find(role)) return r->scope;
-    const auto &config_roles = manager.config().roles;
-    if (auto it = config_roles.find(role); it != config_roles.end()) return it->second;
-    return {};
+    return manager.enable_base(role);
 }
 
 std::string enable_command(const std::string &role, const Scope &scope) {

@@ -23,41 +23,45 @@ const char *origin_name(RoleOrigin origin) {
     return "?";
 }
 
-Result<Scope> parse_scope(const ScopeRequest &request) {
-    Scope scope;
-    for (const auto &i : request.interfaces) {
-        std::string why;
-        if (!valid_interface_name(i, &why))
-            return make_error(Errc::invalid_argument, "bad interface name: " + why);
-        scope.interfaces.push_back(i);
+std::optional<EnabledRole> resolve_role(const Scope *config, const SavedRole *saved,
+                                        const RuntimeEntry *runtime) {
+    if (runtime) {
+        if (!runtime->scope) return std::nullopt;
+        return EnabledRole{*runtime->scope, RoleOrigin::runtime};
     }
-    for (const auto &s : request.sources) {
-        auto c = Cidr::parse(s);
-        if (!c) return make_error(Errc::invalid_argument, "bad source: " + c.error().message);
-        scope.sources.push_back(*c);
+    if (saved) {
+        if (!saved->enabled) return std::nullopt;
+        return EnabledRole{saved->scope, RoleOrigin::state};
     }
-    scope.normalize();
-    return scope;
+    if (config) return EnabledRole{*config, RoleOrigin::config};
+    return std::nullopt;
 }
 
+namespace {
+
+template <typename Map>
+const typename Map::mapped_type *find_in(const Map &map, const std::string &key) {
+    auto it = map.find(key);
+    return it == map.end() ? nullptr : &it->second;
+}
+
+} // namespace
+
 EnabledRoles effective_roles(const Catalog &catalog, const Config &config, const SavedState &saved,
-                             const std::map<std::string, std::optional<Scope>> &runtime) {
-    EnabledRoles out;
+                             const Runtime &runtime) {
+    std::set<std::string> names;
     for (const auto &[name, scope] : config.roles)
-        if (catalog.role(name)) out[name] = {scope, RoleOrigin::config};
-    for (const auto &[name, entry] : saved) {
+        names.insert(name);
+    for (const auto &[name, entry] : saved)
+        names.insert(name);
+    for (const auto &[name, entry] : runtime)
+        names.insert(name);
+    EnabledRoles out;
+    for (const auto &name : names) {
         if (!catalog.role(name)) continue;
-        if (entry.enabled)
-            out[name] = {entry.scope, RoleOrigin::state};
-        else
-            out.erase(name);
-    }
-    for (const auto &[name, scope] : runtime) {
-        if (!catalog.role(name)) continue;
-        if (scope)
-            out[name] = {*scope, RoleOrigin::runtime};
-        else
-            out.erase(name);
+        auto role =
+            resolve_role(find_in(config.roles, name), find_in(saved, name), find_in(runtime, name));
+        if (role) out.emplace(name, std::move(*role));
     }
     return out;
 }
@@ -146,7 +150,7 @@ Result<Report> Manager::start() {
         notices.push_back({"removed " + t.string() +
                                ", a temporary state file left by a write that did not finish",
                            ""});
-    StateRead read = state_file_.read();
+    StateRead read = state_file_.read(config->limits);
     SavedState state = read.good;
     if (!read.clean()) {
         auto sets = backend_.read();
@@ -186,132 +190,6 @@ Notice Manager::replace_damaged_state(const StateRead &read) {
             ""};
 }
 
-namespace {
-
-template <typename Map>
-std::optional<typename Map::mapped_type> entry_of(const Map &map, const std::string &key) {
-    auto it = map.find(key);
-    if (it == map.end()) return std::nullopt;
-    return it->second;
-}
-
-template <typename Map>
-void set_entry(Map &map, const std::string &key, std::optional<typename Map::mapped_type> value) {
-    if (value)
-        map.insert_or_assign(key, std::move(*value));
-    else
-        map.erase(key);
-}
-
-// One role through the three layers, as effective_roles() sees it.
-std::optional<EnabledRole> effective_role(const Config &config, const std::string &role,
-                                          const std::optional<SavedRole> &saved,
-                                          const std::optional<std::optional<Scope>> &runtime) {
-    if (runtime) {
-        if (!*runtime) return std::nullopt;
-        return EnabledRole{**runtime, RoleOrigin::runtime};
-    }
-    if (saved) {
-        if (!saved->enabled) return std::nullopt;
-        return EnabledRole{saved->scope, RoleOrigin::state};
-    }
-    if (auto it = config.roles.find(role); it != config.roles.end())
-        return EnabledRole{it->second, RoleOrigin::config};
-    return std::nullopt;
-}
-
-} // namespace
-
-Result<Report> Manager::enable(const std::string &role, const ScopeRequest &request, bool runtime) {
-    if (auto s = check_role(role); !s) return s.error();
-    auto scope = parse_scope(request);
-    if (!scope) return scope.error();
-    RoleEdit edit{role, entry_of(saved_, role), entry_of(runtime_, role)};
-    if (runtime) {
-        edit.runtime = std::optional<Scope>(*scope);
-        // Runtime entries only hold what differs from config + state.
-        auto below = effective_role(config_, role, edit.saved, std::nullopt);
-        if (below && below->scope == *scope) edit.runtime.reset();
-    } else {
-        edit.runtime.reset();
-        edit.saved = SavedRole{true, *scope};
-        // State entries only hold what differs from the config.
-        if (auto it = config_.roles.find(role); it != config_.roles.end() && it->second == *scope)
-            edit.saved.reset();
-    }
-    return change(std::move(edit));
-}
-
-Result<Report> Manager::disable(const std::string &role, bool runtime) {
-    if (auto s = check_role(role); !s) return s.error();
-    RoleEdit edit{role, entry_of(saved_, role), entry_of(runtime_, role)};
-    if (runtime) {
-        edit.runtime = std::optional<Scope>();
-        if (!effective_role(config_, role, edit.saved, std::nullopt)) edit.runtime.reset();
-    } else {
-        edit.runtime.reset();
-        edit.saved = SavedRole{false, {}};
-        if (!config_.roles.count(role)) edit.saved.reset();
-    }
-    return change(std::move(edit));
-}
-
-// One role's change: (prepare state file) -> apply that role's sets -> commit. Only this
-// role's entries are looked at, so a change costs the same however many roles are enabled
-// and however large their scopes are (but for writing the state file, which holds them all).
-Result<Report> Manager::change(RoleEdit edit) {
-    Report report;
-    const std::string &role = edit.role;
-    auto old_saved = entry_of(saved_, role);
-    if (edit.saved == old_saved && edit.runtime == entry_of(runtime_, role))
-        return report; // nothing to do: enabling an enabled role with the same scope
-    std::optional<EnabledRole> now = effective_role(config_, role, edit.saved, edit.runtime);
-    const EnabledRole *was = find(role);
-    bool kernel = (was != nullptr) != now.has_value() || (was && was->scope != now->scope);
-    std::optional<PendingWrite> pending;
-    if (edit.saved != old_saved) {
-        SavedState next = saved_;
-        set_entry(next, role, edit.saved);
-        auto p = state_file_.prepare(next);
-        if (!p) return p.error();
-        pending.emplace(std::move(*p));
-    }
-    std::vector<SetContent> previous; // the role's sets as they were in layout_
-    if (kernel) {
-        std::map<std::string, Scope> scope;
-        if (now) scope.emplace(role, now->scope);
-        previous = update_role_sets(layout_, catalog_, config_.ranges, scope, {role});
-        auto applied = backend_.apply(layout_, ApplyHint::only({role}));
-        if (!applied) {
-            put_back_sets(layout_, std::move(previous));
-            return applied.error();
-        }
-        report.applied = true;
-        report.apply = *applied;
-    }
-    if (pending) {
-        if (auto committed = pending->commit(); !committed) {
-            Error e = committed.error();
-            if (kernel) {
-                put_back_sets(layout_, std::move(previous));
-                auto undo = backend_.apply(layout_, ApplyHint::only({role}));
-                if (!undo)
-                    e.message +=
-                        "; putting the previous ruleset back failed too: " + undo.error().message;
-            }
-            return e;
-        }
-        report.saved = true;
-    }
-    report.names_changed = (was != nullptr) != now.has_value();
-    if (report.names_changed || (was && *was != *now))
-        report.changes.push_back({role, now.has_value()});
-    set_entry(saved_, role, std::move(edit.saved));
-    set_entry(runtime_, role, std::move(edit.runtime));
-    set_entry(enabled_, role, std::move(now));
-    return report;
-}
-
 Result<Report> Manager::reload() {
     if (!started_) { // a start that failed (degraded): start again
         auto again = start();
@@ -324,7 +202,7 @@ Result<Report> Manager::reload() {
     if (!catalog) return catalog.error();
     auto config = Config::load(sources_.config, *catalog);
     if (!config) return config.error();
-    StateRead read = state_file_.read();
+    StateRead read = state_file_.read(config->limits);
     std::vector<Notice> notices;
     SavedState saved = read.good;
     if (!read.clean()) {

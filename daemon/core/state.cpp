@@ -52,35 +52,14 @@ std::string list(const std::vector<std::string> &items) {
     return out + "]";
 }
 
-// A non-empty list of strings; each item checked by `check` (empty string: good).
-template <typename F> void read_list(TableReader &r, const char *field, F check) {
-    auto items = r.strings(field, false);
-    if (!items) return;
-    if (items->empty()) r.error(field, "an empty list is not written by rolewalld");
-    for (const auto &item : *items)
-        if (std::string why = check(item); !why.empty()) r.error(field, why);
-}
-
-SavedRole read_role(TableReader &r) {
+SavedRole read_role(TableReader &r, const ScopeLimits &limits) {
     SavedRole role;
     role.enabled = r.boolean("enabled").value_or(true);
     if (!r.node("enabled")) r.error_here("missing required field 'enabled' (true or false)");
-    read_list(r, "interfaces", [&](const std::string &i) {
-        std::string why;
-        if (!valid_interface_name(i, &why)) return why;
-        role.scope.interfaces.push_back(i);
-        return std::string();
-    });
-    read_list(r, "sources", [&](const std::string &s) {
-        auto c = Cidr::parse(s);
-        if (!c) return c.error().message;
-        role.scope.sources.push_back(*c);
-        return std::string();
-    });
+    role.scope = read_scope(r, limits);
     if (!role.enabled && (r.node("interfaces") || r.node("sources")))
         r.error_here("a disabled role has no interfaces or sources");
     r.finish();
-    role.scope.normalize();
     return role;
 }
 
@@ -123,7 +102,8 @@ std::optional<std::string> header_role(std::string_view section) {
 // Reads the state file section by section into `out`.
 class EntryReader {
   public:
-    EntryReader(const std::string &name, StateRead &out) : name_(name), out_(out) {}
+    EntryReader(const std::string &name, const ScopeLimits &limits, StateRead &out)
+        : name_(name), limits_(limits), out_(out) {}
 
     void section(const Section &s, bool top) {
         std::vector<Diagnostic> problems;
@@ -181,7 +161,7 @@ class EntryReader {
             Diagnostics mine(problems);
             if (const toml::table *t = v.as_table()) {
                 TableReader r(*t, name_, mine, "roles." + role);
-                SavedRole entry = read_role(r);
+                SavedRole entry = read_role(r, limits_);
                 if (problems.empty()) out_.good[role] = std::move(entry);
             } else {
                 mine.add(name_, v.source(), "field 'roles." + role + "': expected a table");
@@ -207,6 +187,7 @@ class EntryReader {
     }
 
     const std::string &name_;
+    const ScopeLimits &limits_;
     StateRead &out_;
     std::map<std::string, int> seen_; // entries per role: two of one role damage it
     bool version_ok_ = false;
@@ -240,9 +221,9 @@ Status fsync_dir(const fs::path &dir) {
 
 } // namespace
 
-StateRead read_state(const std::string &text, const std::string &name) {
+StateRead read_state(const std::string &text, const std::string &name, const ScopeLimits &limits) {
     StateRead out;
-    EntryReader reader(name, out);
+    EntryReader reader(name, limits, out);
     auto sections = split_sections(text);
     for (std::size_t i = 0; i < sections.size(); ++i)
         reader.section(sections[i], i == 0);
@@ -259,8 +240,9 @@ Error StateRead::error(const std::string &name) const {
     return e;
 }
 
-Result<SavedState> parse_state(const std::string &text, const std::string &name) {
-    StateRead read = read_state(text, name);
+Result<SavedState> parse_state(const std::string &text, const std::string &name,
+                               const ScopeLimits &limits) {
+    StateRead read = read_state(text, name, limits);
     if (!read.clean()) return read.error(name);
     return std::move(read.good);
 }
@@ -287,7 +269,7 @@ std::string render_state(const SavedState &state) {
     return out;
 }
 
-StateRead StateFile::read() const {
+StateRead StateFile::read(const ScopeLimits &limits) const {
     const fs::path file = path();
     std::ifstream in(file, std::ios::binary);
     if (!in) {
@@ -302,7 +284,7 @@ StateRead StateFile::read() const {
     }
     std::ostringstream ss;
     ss << in.rdbuf();
-    return read_state(ss.str(), file.string());
+    return read_state(ss.str(), file.string(), limits);
 }
 
 Result<fs::path> StateFile::move_aside() const {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "rolewall/error.hpp"
+#include "rolewall/scope.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -55,6 +56,10 @@ class TableReader {
     std::string context_;
     std::set<std::string, std::less<>> known_;
 };
+
+// The fields "interfaces" and "sources" of a role's table (config and state file alike), read
+// by the one scope model: absent is any, every problem reported at its field.
+Scope read_scope(TableReader &r, const ScopeLimits &limits);
 
 // Parses a file or text; a syntax error becomes one Diagnostic.
 std::optional<toml::table> parse_toml_file(const std::string &path, Diagnostics &diags);

@@ -27,6 +27,7 @@ enum class Errc {
     access_denied,    // the caller may not do this
     io,               // a file or socket could not be read or written
     degraded,         // a change asked of a daemon that could not start (Reload is the way back)
+    limit_exceeded,   // a scope over the caps of ScopeLimits (scope.hpp)
 };
 
 struct Error {

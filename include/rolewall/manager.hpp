@@ -5,9 +5,12 @@
 //   2. the saved state (state.toml: enable/disable without --runtime)  origin "state"
 //   3. runtime changes (enable/disable --runtime; lost on restart)     origin "runtime"
 // A later layer replaces an earlier one's decision for a role (enabled with a scope, or
-// disabled). Each layer only holds what differs from the layers below it, so a role's origin
-// tells what happens to it at restart: "runtime" is forgotten, "state" comes back from the
-// state file, "config" from the config.
+// disabled); resolve_role() is the one place that says so. Each layer only holds what differs
+// from the layers below it, so a role's origin tells what happens to it at restart: "runtime"
+// is forgotten, "state" comes back from the state file, "config" from the config.
+//
+// A change asks for a scope relative to what the role has (scope.hpp, apply_request): nothing
+// widens unless asked.
 //
 // Every change is one transaction: validate, rebuild the changed role's sets (nothing else: a
 // change costs the same however many roles are enabled and however large their scopes), write
@@ -26,6 +29,7 @@
 #include "rolewall/ruleset.hpp"
 #include "rolewall/state.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -53,19 +57,38 @@ struct Sources {
     std::filesystem::path state_dir;
 };
 
-// A scope as a caller gives it: interface names and networks as text. Empty lists: any.
-struct ScopeRequest {
-    std::vector<std::string> interfaces;
-    std::vector<std::string> sources;
-};
-// Validates and normalizes (sorted, duplicates removed, host bits cleared).
-// Errc::invalid_argument naming the bad item.
-Result<Scope> parse_scope(const ScopeRequest &request);
-
 // A role whose enabling, scope or origin changed.
 struct RoleChange {
     std::string role;
     bool enabled = false; // now
+};
+
+// One role's entry in the runtime layer (enable/disable --runtime; lost on restart).
+struct RuntimeEntry {
+    std::optional<Scope> scope; // nullopt: disabled at runtime
+    bool operator==(const RuntimeEntry &) const = default;
+};
+using Runtime = std::map<std::string, RuntimeEntry>;
+
+// The one rule of the layers: the runtime entry wins over the saved entry, which wins over the
+// config; a role none of them enables is disabled.
+std::optional<EnabledRole> resolve_role(const Scope *config, const SavedRole *saved,
+                                        const RuntimeEntry *runtime);
+
+// How a change is made: the options of EnableRole/DisableRole/RevertRoles.
+struct ChangeOptions {
+    bool runtime = false; // not saved
+    bool dry_run = false; // computed and checked, nothing changed
+    std::string who;      // for the record ("uid 0")
+};
+
+// What a change did (or, dry run, would do) to one role.
+struct RoleOutcome {
+    std::string role;
+    bool changed = false; // kernel, origin or saved entry
+    std::optional<EnabledRole> before;
+    std::optional<EnabledRole> after;
+    std::vector<std::string> warnings;
 };
 
 // Something the owner should log (warning level): a state file moved aside, an entry ignored.
@@ -105,6 +128,7 @@ struct Report {
     ApplyReport apply;               // when applied
     bool saved = false;              // state.toml was replaced
     std::vector<Notice> notices;
+    std::vector<RoleOutcome> outcomes; // enable/disable: the role asked about
 };
 
 class Manager {
@@ -118,9 +142,15 @@ class Manager {
     // say so). Errc::invalid_config when catalog or config are wrong, or the backend's error.
     Result<Report> start();
 
-    // Enables `role`, or re-scopes it when it is enabled. Runtime changes are not saved.
-    Result<Report> enable(const std::string &role, const ScopeRequest &scope, bool runtime);
-    Result<Report> disable(const std::string &role, bool runtime);
+    // Enables `role`, or re-scopes it when it is enabled: `request` is applied to the role's
+    // scope now (enabled), else its config scope, else any. Report::outcomes says before and
+    // after.
+    Result<Report> enable(const std::string &role, const ScopeRequest &request,
+                          const ChangeOptions &options);
+    Result<Report> disable(const std::string &role, const ChangeOptions &options);
+    // What a request is applied to, so that nothing widens unless asked: the role's scope now
+    // when it is enabled, else its config scope, else any.
+    Scope enable_base(const std::string &role) const;
 
     // Re-reads catalog, local catalog, config and state and applies them (always, so a kernel
     // that drifted is put right). Runtime changes are kept unless their role vanished. Any
@@ -152,8 +182,6 @@ class Manager {
     const Layout &layout() const { return layout_; }
 
   private:
-    using Runtime = std::map<std::string, std::optional<Scope>>; // nullopt: disabled
-
     // The three layers to put in force as a whole (start, reload).
     struct Next {
         const Catalog *catalog;
@@ -163,13 +191,16 @@ class Manager {
     };
     Result<Report> transact(Next next);
     // One role's entries in the saved state and the runtime layer after a change; nullopt:
-    // no entry. (A runtime entry of nullopt means "disabled at runtime".)
+    // no entry.
     struct RoleEdit {
         std::string role;
         std::optional<SavedRole> saved;
-        std::optional<std::optional<Scope>> runtime;
+        std::optional<RuntimeEntry> runtime;
     };
-    Result<Report> change(RoleEdit edit);
+    Result<Report> change(RoleEdit edit, const ChangeOptions &options);
+    RoleEdit edit_of(const std::string &role) const;
+    std::optional<EnabledRole> resolve(const RoleEdit &edit) const;
+    void decide(RoleEdit &edit, std::optional<Scope> wanted, bool runtime) const;
     Status check_role(const std::string &role) const;
     Status check_running() const; // Errc::degraded while degraded
     Notice replace_damaged_state(const StateRead &read);
@@ -191,6 +222,6 @@ class Manager {
 // The effective roles of the three layers. Entries naming roles the catalog does not have
 // are ignored.
 EnabledRoles effective_roles(const Catalog &catalog, const Config &config, const SavedState &saved,
-                             const std::map<std::string, std::optional<Scope>> &runtime);
+                             const Runtime &runtime);
 
 } // namespace rolewall

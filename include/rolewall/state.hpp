@@ -39,7 +39,8 @@ using SavedState = std::map<std::string, SavedRole>;
 
 // A state file read entry by entry, so that one damaged entry spoils only its own role.
 // Each [roles.NAME] section is parsed on its own (a syntax error stays inside its section),
-// and each role's entry is checked strictly (unknown key, wrong type, bad CIDR or interface).
+// and each role's entry is checked strictly (unknown key, wrong type, a scope the scope model
+// refuses or one over `limits`).
 struct StateRead {
     SavedState good;               // the entries without a problem
     std::set<std::string> damaged; // roles whose entry has a problem (or appears twice)
@@ -57,11 +58,13 @@ struct StateRead {
     // "the state file F has N problems" with every problem, as an Errc::invalid_config error.
     Error error(const std::string &name) const;
 };
-StateRead read_state(const std::string &text, const std::string &name);
+StateRead read_state(const std::string &text, const std::string &name,
+                     const ScopeLimits &limits = {});
 
-// Strict parsing: any problem (syntax, unknown key, wrong type, bad CIDR or interface, unknown
-// version) is an Errc::invalid_config error with diagnostics.
-Result<SavedState> parse_state(const std::string &text, const std::string &name);
+// Strict parsing: any problem (syntax, unknown key, wrong type, a scope the scope model refuses
+// or one over `limits`, unknown version) is an Errc::invalid_config error with diagnostics.
+Result<SavedState> parse_state(const std::string &text, const std::string &name,
+                               const ScopeLimits &limits = {});
 // The file's text; parse_state(render_state(s)) == s.
 std::string render_state(const SavedState &state);
 
@@ -92,7 +95,7 @@ class StateFile {
 
     // A missing file is an empty, clean state. A file that cannot be read is wholly damaged
     // (unattributed, the reason as its problem).
-    StateRead read() const;
+    StateRead read(const ScopeLimits &limits = {}) const;
     // Renames a bad file to state.toml.corrupt-YYYYmmddTHHMMSSZ (never deletes it); returns
     // the new name.
     Result<std::filesystem::path> move_aside() const;

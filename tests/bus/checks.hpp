@@ -3,6 +3,8 @@
 
 #include "harness.hpp"
 
+#include <catch2/catch.hpp>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -14,6 +16,7 @@ using rolewall::bus::error_failed;
 using rolewall::bus::error_invalid_argument;
 using rolewall::bus::error_invalid_config;
 using rolewall::bus::error_kernel_rejected;
+using rolewall::bus::error_limit_exceeded;
 using rolewall::bus::error_unknown_role;
 
 inline constexpr uid_t nobody = 65534;
@@ -26,6 +29,18 @@ inline std::set<std::string> enabled(Client &c) {
 inline std::string origin_of(Client &c, const std::string &role) {
     for (const auto &r : c.ListEnabled())
         if (r.get<0>() == role) return r.get<1>();
+    return "";
+}
+
+// The message of a refused call, checking its error name.
+inline std::string refusal(const std::string &name, const std::function<void()> &call) {
+    try {
+        call();
+    } catch (const sdbus::Error &e) {
+        CHECK(e.getName() == name);
+        return e.getMessage();
+    }
+    FAIL("the call succeeded");
     return "";
 }
 

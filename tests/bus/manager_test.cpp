@@ -58,8 +58,28 @@ std::set<std::string> names(const Manager &m) {
     return {v.begin(), v.end()};
 }
 
+// A request that replaces the dimensions given (non-empty) and keeps the others.
 ScopeRequest scope(std::vector<std::string> ifs, std::vector<std::string> srcs = {}) {
-    return {std::move(ifs), std::move(srcs)};
+    ScopeRequest r;
+    if (!ifs.empty()) r.interfaces.replace = std::move(ifs);
+    if (!srcs.empty()) r.sources.replace = std::move(srcs);
+    return r;
+}
+
+ScopeRequest any_interface() {
+    ScopeRequest r;
+    r.interfaces.any = true;
+    return r;
+}
+
+ChangeOptions runtime() {
+    ChangeOptions o;
+    o.runtime = true;
+    return o;
+}
+
+ChangeOptions persistent() {
+    return {};
 }
 
 RoleOrigin origin(const Manager &m, const std::string &role) {
@@ -91,7 +111,7 @@ TEST_CASE("The roles of the config are enabled with origin config at start") {
 TEST_CASE("A persistent enable is saved and has origin state") {
     Fixture f;
     Manager m = f.started();
-    auto r = m.enable("dc", scope({"lan0"}, {"10.1.2.3/8"}), false);
+    auto r = m.enable("dc", scope({"lan0"}, {"10.1.2.3/8"}), persistent());
     REQUIRE(r.ok());
     CHECK(r->saved);
     CHECK(r->applied);
@@ -112,7 +132,7 @@ TEST_CASE("A persistent enable is saved and has origin state") {
 TEST_CASE("A runtime enable is not saved and has origin runtime") {
     Fixture f;
     Manager m = f.started();
-    auto r = m.enable("dc", {}, true);
+    auto r = m.enable("dc", {}, runtime());
     REQUIRE(r.ok());
     CHECK_FALSE(r->saved);
     CHECK(origin(m, "dc") == RoleOrigin::runtime);
@@ -124,9 +144,9 @@ TEST_CASE("Runtime changes are lost and persistent ones kept when the daemon sta
     Fixture f;
     {
         Manager m = f.started();
-        REQUIRE(m.enable("dc", {}, false).ok());
-        REQUIRE(m.enable("vpn", {}, true).ok());
-        REQUIRE(m.disable("remote", true).ok());
+        REQUIRE(m.enable("dc", {}, persistent()).ok());
+        REQUIRE(m.enable("vpn", {}, runtime()).ok());
+        REQUIRE(m.disable("remote", runtime()).ok());
         CHECK(names(m) == std::set<std::string>{"dc", "vpn"});
     }
     Manager again = f.started();
@@ -139,10 +159,11 @@ TEST_CASE("Runtime changes are lost and persistent ones kept when the daemon sta
 TEST_CASE("Enabling a role twice changes nothing") {
     Fixture f;
     Manager m = f.started();
-    REQUIRE(m.enable("dc", scope({"lan0"}), false).ok());
+    REQUIRE(m.enable("dc", scope({"lan0"}), persistent()).ok());
     std::size_t applies = f.backend.applied.size();
     std::string file = f.state_text();
-    auto r = m.enable("dc", scope({"lan0", "lan0"}), false); // same scope, duplicates ignored
+    auto r =
+        m.enable("dc", scope({"lan0", "lan0"}), persistent()); // same scope, duplicates ignored
     REQUIRE(r.ok());
     CHECK(r->changes.empty());
     CHECK_FALSE(r->applied);
@@ -154,13 +175,15 @@ TEST_CASE("Enabling a role twice changes nothing") {
 TEST_CASE("Enabling an enabled role with a new scope re-scopes it") {
     Fixture f;
     Manager m = f.started();
-    REQUIRE(m.enable("dc", scope({"lan0"}), false).ok());
-    auto r = m.enable("dc", scope({}, {"192.0.2.0/24"}), false);
+    REQUIRE(m.enable("dc", scope({"lan0"}), persistent()).ok());
+    auto r = m.enable("dc", scope({}, {"192.0.2.0/24"}), persistent());
     REQUIRE(r.ok());
     REQUIRE(r->changes.size() == 1);
     CHECK(r->changes[0].enabled);
     CHECK_FALSE(r->names_changed);
     const EnabledRole *dc = m.find("dc");
+    CHECK(dc->scope.interfaces == std::vector<std::string>{"lan0"}); // kept: not asked
+    REQUIRE(m.enable("dc", any_interface(), persistent()).ok());
     CHECK(dc->scope.interfaces.empty());
     CHECK(dc->scope.sources.at(0).str() == "192.0.2.0/24");
     const Layout &l = f.backend.applied.back();
@@ -175,8 +198,8 @@ TEST_CASE("A change names only the roles it touches to the backend; start and re
     Manager m = f.started();
     REQUIRE(f.backend.hints.size() == 1);
     CHECK(f.backend.hints[0].all()); // start compares everything
-    REQUIRE(m.enable("dc", scope({"lan0"}), false).ok());
-    REQUIRE(m.disable("remote", true).ok());
+    REQUIRE(m.enable("dc", scope({"lan0"}), persistent()).ok());
+    REQUIRE(m.disable("remote", runtime()).ok());
     REQUIRE(f.backend.hints.size() == 3);
     CHECK_FALSE(f.backend.hints[1].all());
     CHECK(f.backend.hints[1].roles() == std::vector<std::string>{"dc"});
@@ -192,7 +215,7 @@ TEST_CASE("A persistent disable of a config role is saved and survives a restart
     Fixture f;
     {
         Manager m = f.started();
-        auto r = m.disable("remote", false);
+        auto r = m.disable("remote", persistent());
         REQUIRE(r.ok());
         CHECK(r->saved);
         CHECK(names(m).empty());
@@ -207,7 +230,7 @@ TEST_CASE("Disabling a role that is not enabled changes nothing") {
     Fixture f;
     Manager m = f.started();
     std::size_t applies = f.backend.applied.size();
-    auto r = m.disable("vpn", false);
+    auto r = m.disable("vpn", persistent());
     REQUIRE(r.ok());
     CHECK(r->changes.empty());
     CHECK(f.backend.applied.size() == applies);
@@ -217,9 +240,9 @@ TEST_CASE("Disabling a role that is not enabled changes nothing") {
 TEST_CASE("Making a runtime enabling persistent changes only its origin") {
     Fixture f;
     Manager m = f.started();
-    REQUIRE(m.enable("dc", {}, true).ok());
+    REQUIRE(m.enable("dc", {}, runtime()).ok());
     std::size_t applies = f.backend.applied.size();
-    auto r = m.enable("dc", {}, false);
+    auto r = m.enable("dc", {}, persistent());
     REQUIRE(r.ok());
     CHECK_FALSE(r->applied); // the kernel already has it
     CHECK(r->saved);
@@ -231,8 +254,8 @@ TEST_CASE("Making a runtime enabling persistent changes only its origin") {
 TEST_CASE("A persistent change replaces a runtime change of the same role") {
     Fixture f;
     Manager m = f.started();
-    REQUIRE(m.disable("remote", true).ok());
-    REQUIRE(m.enable("remote", scope({"eth1"}), false).ok());
+    REQUIRE(m.disable("remote", runtime()).ok());
+    REQUIRE(m.enable("remote", scope({"eth1"}), persistent()).ok());
     CHECK(origin(m, "remote") == RoleOrigin::state);
     CHECK(m.find("remote")->scope.interfaces == std::vector<std::string>{"eth1"});
 }
@@ -240,9 +263,11 @@ TEST_CASE("A persistent change replaces a runtime change of the same role") {
 TEST_CASE("Going back to the config's scope removes the state entry") {
     Fixture f;
     Manager m = f.started();
-    REQUIRE(m.enable("remote", scope({"eth1"}), false).ok());
+    REQUIRE(m.enable("remote", scope({"eth1"}), persistent()).ok());
     CHECK(origin(m, "remote") == RoleOrigin::state);
-    REQUIRE(m.enable("remote", {}, false).ok());
+    REQUIRE(m.enable("remote", {}, persistent()).ok()); // nothing asked: the scope stays
+    CHECK(origin(m, "remote") == RoleOrigin::state);
+    REQUIRE(m.enable("remote", any_interface(), persistent()).ok());
     CHECK(origin(m, "remote") == RoleOrigin::config);
     CHECK(m.saved().empty());
     CHECK(f.state_text().find("[roles.") == std::string::npos);
@@ -251,8 +276,8 @@ TEST_CASE("Going back to the config's scope removes the state entry") {
 TEST_CASE("A runtime change back to the persistent state leaves no runtime entry") {
     Fixture f;
     Manager m = f.started();
-    REQUIRE(m.disable("remote", true).ok());
-    REQUIRE(m.enable("remote", {}, true).ok());
+    REQUIRE(m.disable("remote", runtime()).ok());
+    REQUIRE(m.enable("remote", {}, runtime()).ok());
     CHECK(origin(m, "remote") == RoleOrigin::config);
 }
 
@@ -260,11 +285,11 @@ TEST_CASE("An unknown role is refused and nothing changes") {
     Fixture f;
     Manager m = f.started();
     std::size_t applies = f.backend.applied.size();
-    auto e = m.enable("no-such-role", {}, false);
+    auto e = m.enable("no-such-role", {}, persistent());
     REQUIRE_FALSE(e.ok());
     CHECK(e.error().code == Errc::unknown_role);
     CHECK(e.error().message.find("'no-such-role'") != std::string::npos);
-    auto d = m.disable("no-such-role", true);
+    auto d = m.disable("no-such-role", runtime());
     REQUIRE_FALSE(d.ok());
     CHECK(d.error().code == Errc::unknown_role);
     CHECK(f.backend.applied.size() == applies);
@@ -277,7 +302,7 @@ TEST_CASE("A bad source or interface is refused as an invalid argument and nothi
     std::size_t applies = f.backend.applied.size();
     for (const auto &bad : {scope({}, {"10.0.0.0/33"}), scope({}, {"not-an-address"}),
                             scope({"a/b"}), scope({"much-too-long-name0"}), scope({""})}) {
-        auto r = m.enable("dc", bad, false);
+        auto r = m.enable("dc", bad, persistent());
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().code == Errc::invalid_argument);
     }
@@ -289,11 +314,11 @@ TEST_CASE("A bad source or interface is refused as an invalid argument and nothi
 TEST_CASE("A kernel refusal keeps memory, state file and kernel as they were") {
     Fixture f;
     Manager m = f.started();
-    REQUIRE(m.enable("vpn", {}, false).ok());
+    REQUIRE(m.enable("vpn", {}, persistent()).ok());
     std::string file = f.state_text();
     Layout before = f.backend.applied.back();
     f.backend.fail_next = true;
-    auto r = m.enable("dc", {}, false);
+    auto r = m.enable("dc", {}, persistent());
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code == Errc::kernel_rejected);
     CHECK(names(m) == std::set<std::string>{"remote", "vpn"});
@@ -302,7 +327,7 @@ TEST_CASE("A kernel refusal keeps memory, state file and kernel as they were") {
     CHECK(f.backend.applied.back().fingerprint() == before.fingerprint());
     CHECK(files_in(f.dir.path() / "state") == std::vector<fs::path>{"state.toml"});
     // And the manager still works afterwards.
-    REQUIRE(m.enable("dc", {}, false).ok());
+    REQUIRE(m.enable("dc", {}, persistent()).ok());
     CHECK(names(m) == std::set<std::string>{"dc", "remote", "vpn"});
 }
 
@@ -312,19 +337,19 @@ TEST_CASE("A state file that cannot be written keeps memory and kernel as they w
     f.sources.state_dir = f.dir.path() / "not-a-dir" / "state"; // mkdir fails (ENOTDIR)
     Manager m = f.started();
     std::size_t applies = f.backend.applied.size();
-    auto r = m.enable("dc", {}, false);
+    auto r = m.enable("dc", {}, persistent());
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().code == Errc::io);
     CHECK(f.backend.applied.size() == applies); // the kernel was never asked
     CHECK_FALSE(m.find("dc"));
     // Runtime changes need no file and still work.
-    CHECK(m.enable("dc", {}, true).ok());
+    CHECK(m.enable("dc", {}, runtime()).ok());
 }
 
 TEST_CASE("Reload applies an edited config and keeps runtime changes") {
     Fixture f;
     Manager m = f.started();
-    REQUIRE(m.enable("vpn", {}, true).ok());
+    REQUIRE(m.enable("vpn", {}, runtime()).ok());
     f.write_config("[firewall]\npolicy = \"reject\"\n[roles.dc]\n");
     auto r = m.reload();
     REQUIRE(r.ok());
@@ -342,7 +367,7 @@ TEST_CASE("Reload applies an edited config and keeps runtime changes") {
 TEST_CASE("Reload with a broken config keeps everything as it was") {
     Fixture f;
     Manager m = f.started();
-    REQUIRE(m.enable("vpn", {}, false).ok());
+    REQUIRE(m.enable("vpn", {}, persistent()).ok());
     std::size_t applies = f.backend.applied.size();
     std::string file = f.state_text();
     f.write_config("[roles.remote]\n[roles.nonexistent]\n[firewall]\npolicy = \"maybe\"\n");
@@ -434,8 +459,8 @@ namespace {
 std::string closed_by_state(Fixture &f) {
     f.write_config("[roles.remote]\n[roles.vpn]\n");
     Manager m = f.started();
-    REQUIRE(m.disable("vpn", false).ok());
-    REQUIRE(m.enable("dc", scope({"lan0"}, {"192.0.2.0/24"}), false).ok());
+    REQUIRE(m.disable("vpn", persistent()).ok());
+    REQUIRE(m.enable("dc", scope({"lan0"}, {"192.0.2.0/24"}), persistent()).ok());
     REQUIRE(names(m) == std::set<std::string>{"dc", "remote"});
     return f.state_text();
 }
@@ -534,7 +559,7 @@ TEST_CASE("A saved role that left the catalog is ignored, reported and kept in t
     Fixture f;
     {
         Manager m = f.started();
-        REQUIRE(m.enable("extra", scope({"eth0"}), false).ok());
+        REQUIRE(m.enable("extra", scope({"eth0"}), persistent()).ok());
     }
     fs::remove(f.dir.path() / "local/roles/extra.toml");
     Manager m(f.backend, f.sources);
@@ -544,7 +569,7 @@ TEST_CASE("A saved role that left the catalog is ignored, reported and kept in t
     REQUIRE(r->notices.size() == 1);
     CHECK(r->notices[0].role == "extra");
     // Another persistent change keeps the dormant entry in the file.
-    REQUIRE(m.enable("dc", {}, false).ok());
+    REQUIRE(m.enable("dc", {}, persistent()).ok());
     auto saved = parse_state(f.state_text(), "state.toml");
     REQUIRE(saved.ok());
     CHECK(saved->count("extra"));
@@ -559,7 +584,7 @@ TEST_CASE("A saved role that left the catalog is ignored, reported and kept in t
 TEST_CASE("Reload drops runtime changes of roles that left the catalog") {
     Fixture f;
     Manager m = f.started();
-    REQUIRE(m.enable("extra", {}, true).ok());
+    REQUIRE(m.enable("extra", {}, runtime()).ok());
     fs::remove(f.dir.path() / "local/roles/extra.toml");
     auto r = m.reload();
     REQUIRE(r.ok());
@@ -603,10 +628,10 @@ TEST_CASE(
     }
     CHECK(m.health().degraded);
     CHECK(m.health().error.message.find("rolewall.toml") != std::string::npos);
-    auto refused = m.enable("remote", {}, false);
+    auto refused = m.enable("remote", {}, persistent());
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().code == Errc::degraded);
-    CHECK(m.disable("remote", true).error().code == Errc::degraded);
+    CHECK(m.disable("remote", runtime()).error().code == Errc::degraded);
     CHECK(m.reload().error().code == Errc::invalid_config); // still broken
     CHECK(m.health().degraded);
     f.write_config("[roles.vpn]\n");
@@ -617,7 +642,7 @@ TEST_CASE(
     CHECK(names(m) == std::set<std::string>{"vpn"});
     CHECK_FALSE(f.backend.applied.back().failsafe);
     CHECK(m.verify_kernel().state == KernelMatch::State::matches);
-    REQUIRE(m.enable("dc", {}, true).ok());
+    REQUIRE(m.enable("dc", {}, runtime()).ok());
 }
 
 TEST_CASE("Files that anyone but root could write are refused, with path and mode") {
@@ -687,7 +712,8 @@ TEST_CASE("Start fails on a missing catalog directory") {
 
 TEST_CASE("The state file round-trips through render and parse") {
     SavedState s;
-    s["dc"] = {true, *parse_scope(scope({"vlan*", "lan0"}, {"fd00::/8", "10.0.0.0/8"}))};
+    s["dc"] = {true, *apply_request({}, scope({"vlan*", "lan0"}, {"fd00::/8", "10.0.0.0/8"}), {},
+                                    nullptr)};
     s["remote"] = {false, {}};
     s["vpn"] = {true, {}};
     std::string text = render_state(s);
@@ -717,10 +743,10 @@ TEST_CASE("A state file is replaced without leaving temporary files behind") {
     Fixture f;
     Manager m = f.started();
     for (int i = 0; i < 5; ++i) {
-        REQUIRE(m.enable("dc", {}, false).ok());
-        REQUIRE(m.disable("dc", false).ok());
+        REQUIRE(m.enable("dc", {}, persistent()).ok());
+        REQUIRE(m.disable("dc", persistent()).ok());
     }
-    REQUIRE(m.enable("vpn", {}, false).ok());
+    REQUIRE(m.enable("vpn", {}, persistent()).ok());
     CHECK(files_in(f.dir.path() / "state") == std::vector<fs::path>{"state.toml"});
     CHECK(fs::status(f.state_file()).permissions() ==
           (fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
@@ -757,18 +783,18 @@ TEST_CASE("After any sequence of changes the layout is the one built from the en
         CHECK(m.layout().sets == want.sets);
         CHECK(f.backend.applied.back().sets == want.sets);
     };
-    REQUIRE(m.enable("vpn", scope({}, {"192.0.2.0/24", "2001:db8::/32"}), true).ok());
+    REQUIRE(m.enable("vpn", scope({}, {"192.0.2.0/24", "2001:db8::/32"}), runtime()).ok());
     check();
-    REQUIRE(m.disable("dc", false).ok());
+    REQUIRE(m.disable("dc", persistent()).ok());
     check();
-    REQUIRE(m.enable("dc", scope({"lan1"}), true).ok());
+    REQUIRE(m.enable("dc", scope({"lan1"}), runtime()).ok());
     check();
-    REQUIRE(m.enable("remote", scope({"wan0"}), false).ok());
+    REQUIRE(m.enable("remote", scope({"wan0"}), persistent()).ok());
     check();
-    REQUIRE(m.disable("vpn", true).ok());
+    REQUIRE(m.disable("vpn", runtime()).ok());
     check();
     f.backend.fail_next = true;
-    CHECK_FALSE(m.enable("vpn", scope({}), false).ok());
+    CHECK_FALSE(m.enable("vpn", scope({}), persistent()).ok());
     check(); // the refused change's sets were put back
     REQUIRE(m.reload().ok());
     check();
