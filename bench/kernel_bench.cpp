@@ -135,7 +135,7 @@ Row toggle(const std::string &what, const Layout &off, const Layout &on, int rep
         }
     }
     delete_table();
-    time_nft_file(render_nft(off));
+    time_nft_file(render_nft(off, nft_fingerprint(off)));
     std::string enable = nft_changes(off, on), disable = nft_changes(on, off);
     for (int i = 0; i < 2 * std::max(3, reps / 20); ++i)
         theirs.push_back(time_nft_file(i % 2 ? disable : enable));
@@ -156,7 +156,7 @@ Row create(const std::string &what, const Layout &layout, int reps) {
         ours.push_back(micros(Clock::now() - t0));
         if (!r || r->kind != ApplyReport::Kind::created) die("creation failed");
     }
-    std::string script = render_nft(layout);
+    std::string script = render_nft(layout, nft_fingerprint(layout));
     for (int i = 0; i < std::max(2, reps / 2); ++i) {
         delete_table();
         theirs.push_back(time_nft_file(script));
@@ -182,7 +182,7 @@ Row rescope(const std::string &what, const Layout &small, const Layout &big, int
     std::string script = nft_changes(small, big);
     for (int i = 0; i < std::max(2, reps / 2); ++i) {
         delete_table();
-        time_nft_file(render_nft(small));
+        time_nft_file(render_nft(small, nft_fingerprint(small)));
         theirs.push_back(time_nft_file(script));
     }
     delete_table();

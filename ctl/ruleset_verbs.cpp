@@ -40,16 +40,14 @@ int verb_render(const Options &o) {
     if (!all) return report(all.error());
     Layout layout =
         build_layout(all->catalog, all->config.policy, all->config.ranges, all->config.roles);
-    std::string text =
-        "#!/usr/sbin/nft -f\n"
-        "# The ruleset rolewalld makes from " +
-        all->config.path +
-        ".\n"
-        "# Loading it with nft -f replaces table inet rolewall in one transaction\n"
-        "# (while rolewalld runs, the table is owned by it and nft cannot change it).\n"
-        "table inet rolewall\n"
-        "delete table inet rolewall\n" +
-        render_nft(layout);
+    std::string text = "#!/usr/sbin/nft -f\n"
+                       "# The ruleset rolewalld makes from " +
+                       all->config.path +
+                       "; nft -f replaces table inet rolewall with it in one\n"
+                       "# transaction (not while rolewalld runs: the table is then owned by it).\n"
+                       "table inet rolewall\n"
+                       "delete table inet rolewall\n" +
+                       render_nft(layout, nft_fingerprint(layout));
     std::fwrite(text.data(), 1, text.size(), stdout);
     return exit_ok;
 }

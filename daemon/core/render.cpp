@@ -8,9 +8,6 @@ namespace rolewall {
 
 namespace {
 
-// Bump when the skeleton below changes in a way the set declarations do not show.
-constexpr const char *skeleton_version = "2";
-
 std::string quote(const std::string &s) {
     return "\"" + s + "\"";
 }
@@ -29,12 +26,11 @@ std::size_t per_line(KeyType t) {
     }
 }
 
-std::string render_set(const SetContent &s, bool with_elements) {
+std::string render_set(const SetContent &s) {
     std::string out = "\tset " + s.spec.name + " {\n";
     out += "\t\ttype " + std::string(key_type_name(s.spec.type)) + "\n";
     if (s.spec.interval) out += "\t\tflags interval\n";
-    if (!s.spec.comment.empty()) out += "\t\tcomment " + quote(s.spec.comment) + "\n";
-    if (with_elements && !s.elements.empty()) {
+    if (!s.elements.empty()) {
         out += "\t\telements = { ";
         std::size_t n = 0;
         for (const auto &e : s.elements) {
@@ -97,43 +93,24 @@ std::string render_chains(const Layout &layout) {
         if (!r.title.empty()) out += "\t\tcomment " + quote(r.title) + "\n";
         for (const char *fam : {"ip", "ip6"}) {
             std::string src = std::string(fam) + " saddr @" + n + (fam[2] ? "_v6" : "_v4");
-            out += "\t\t" + src + " tcp dport @" + n + "_tcp accept\n";
-            out += "\t\t" + src + " udp dport @" + n + "_udp accept\n";
-            out += "\t\t" + src + " meta l4proto @" + n + "_proto accept\n";
+            if (layout.set(n + "_tcp")) out += "\t\t" + src + " tcp dport @" + n + "_tcp accept\n";
+            if (layout.set(n + "_udp")) out += "\t\t" + src + " udp dport @" + n + "_udp accept\n";
+            if (layout.set(n + "_proto"))
+                out += "\t\t" + src + " meta l4proto @" + n + "_proto accept\n";
         }
         out += "\t}\n";
     }
     return out;
 }
 
-std::string render_table(const Layout &layout, const std::string &comment, bool elements) {
-    std::string out = "table inet rolewall {\n\tcomment " + quote(comment) + "\n";
-    for (const auto &s : layout.sets)
-        out += render_set(s, elements) + "\n";
-    return out + render_chains(layout) + "}\n";
-}
-
-std::uint64_t fnv1a(const std::string &s) {
-    std::uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : s) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
 } // namespace
 
-std::string Layout::fingerprint() const {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx",
-                  static_cast<unsigned long long>(
-                      fnv1a(std::string(skeleton_version) + render_table(*this, "", false))));
-    return buf;
-}
-
-std::string render_nft(const Layout &layout) {
-    return render_table(layout, table_comment(layout, layout.fingerprint()), true);
+std::string render_nft(const Layout &layout, const std::string &fingerprint) {
+    std::string out =
+        "table inet rolewall {\n\tcomment " + quote(table_comment(layout, fingerprint)) + "\n";
+    for (const auto &s : layout.sets)
+        out += render_set(s) + "\n";
+    return out + render_chains(layout) + "}\n";
 }
 
 } // namespace rolewall

@@ -106,7 +106,7 @@ Result<Report> Manager::change(RoleEdit edit, const ChangeOptions &options) {
         if (!p) return p.error();
         pending.emplace(std::move(*p));
     }
-    std::vector<SetContent> previous; // the role's sets as they were in layout_
+    RoleParts previous; // the role's part of layout_ as it was
     if (kernel) {
         std::map<std::string, Scope> scope;
         if (now) scope.emplace(role, now->scope);

@@ -196,25 +196,23 @@ struct RoleSets {
     SetContent tcp, udp, proto, ifs, anyif, v4, v6;
 };
 
-SetContent make_set(const std::string &role, const char *suffix, KeyType type, bool interval,
-                    const char *what) {
+SetContent make_set(const std::string &role, const char *suffix, KeyType type, bool interval) {
     SetContent s;
     s.spec.name = role + "_" + suffix;
     s.spec.type = type;
     s.spec.interval = interval;
     s.spec.role = role;
-    s.spec.comment = role + ": " + what;
     return s;
 }
 
 RoleSets empty_role_sets(const std::string &role) {
-    return {make_set(role, "tcp", KeyType::inet_service, true, "TCP ports"),
-            make_set(role, "udp", KeyType::inet_service, true, "UDP ports"),
-            make_set(role, "proto", KeyType::inet_proto, false, "IP protocols"),
-            make_set(role, "if", KeyType::ifname, true, "input interfaces"),
-            make_set(role, "anyif", KeyType::nf_proto, false, "families allowed on any interface"),
-            make_set(role, "v4", KeyType::ipv4_addr, true, "IPv4 sources"),
-            make_set(role, "v6", KeyType::ipv6_addr, true, "IPv6 sources")};
+    return {make_set(role, "tcp", KeyType::inet_service, true),
+            make_set(role, "udp", KeyType::inet_service, true),
+            make_set(role, "proto", KeyType::inet_proto, false),
+            make_set(role, "if", KeyType::ifname, true),
+            make_set(role, "anyif", KeyType::nf_proto, false),
+            make_set(role, "v4", KeyType::ipv4_addr, true),
+            make_set(role, "v6", KeyType::ipv6_addr, true)};
 }
 
 void fill_ports(const Catalog &catalog, const std::string &role, const RangeValues &ranges,
@@ -252,24 +250,55 @@ void fill_scope(const std::string &role, const Scope &scope, RoleSets &sets) {
     std::sort(sets.ifs.elements.begin(), sets.ifs.elements.end(), by_key);
 }
 
-// The seven sets of one role, filled when it is enabled.
+// The sets of an enabled role: its scope sets always (so that re-scoping it changes only
+// elements), its port and protocol sets when it has such ports; in name order.
 std::vector<SetContent> role_sets(const Catalog &catalog, const RangeValues &ranges,
-                                  const std::map<std::string, Scope> &enabled,
-                                  const std::string &id) {
+                                  const std::string &id, const Scope &scope) {
     RoleSets sets = empty_role_sets(id);
-    if (auto it = enabled.find(id); it != enabled.end()) {
-        fill_ports(catalog, id, ranges, sets);
-        fill_scope(id, it->second, sets);
-    }
+    fill_ports(catalog, id, ranges, sets);
+    fill_scope(id, scope, sets);
     std::vector<SetContent> out;
     for (SetContent *s :
-         {&sets.tcp, &sets.udp, &sets.proto, &sets.ifs, &sets.anyif, &sets.v4, &sets.v6})
-        out.push_back(std::move(*s));
+         {&sets.anyif, &sets.ifs, &sets.proto, &sets.tcp, &sets.udp, &sets.v4, &sets.v6}) {
+        bool ports = s == &sets.proto || s == &sets.tcp || s == &sets.udp;
+        if (!ports || !s->elements.empty()) out.push_back(std::move(*s));
+    }
     return out;
 }
 
-SetContent *find_set(Layout &layout, const std::string &name) {
-    return const_cast<SetContent *>(std::as_const(layout).set(name));
+bool by_name(const SetContent &a, const SetContent &b) {
+    return a.spec.name < b.spec.name;
+}
+
+bool by_id(const RoleChain &a, const RoleChain &b) {
+    return a.role < b.role;
+}
+
+// Takes one role's chain entry and sets out of the layout, into `parts`.
+void take_role(Layout &layout, const std::string &id, RoleParts &parts) {
+    parts.ids.push_back(id);
+    auto r = std::lower_bound(layout.roles.begin(), layout.roles.end(), RoleChain{id, {}}, by_id);
+    if (r == layout.roles.end() || r->role != id) return;
+    parts.roles.push_back(std::move(*r));
+    layout.roles.erase(r);
+    for (const char *suffix : role_set_suffixes) {
+        SetContent key;
+        key.spec.name = id + "_" + suffix;
+        auto s = std::lower_bound(layout.sets.begin(), layout.sets.end(), key, by_name);
+        if (s == layout.sets.end() || s->spec.name != key.spec.name) continue;
+        parts.sets.push_back(std::move(*s));
+        layout.sets.erase(s);
+    }
+}
+
+// Puts a role's chain entry and sets into the layout, each at its place in the order.
+void insert_role(Layout &layout, RoleChain role, std::vector<SetContent> sets) {
+    auto r = std::lower_bound(layout.roles.begin(), layout.roles.end(), role, by_id);
+    layout.roles.insert(r, std::move(role));
+    for (SetContent &s : sets) {
+        auto at = std::lower_bound(layout.sets.begin(), layout.sets.end(), s, by_name);
+        layout.sets.insert(at, std::move(s));
+    }
 }
 
 } // namespace
@@ -278,35 +307,54 @@ Layout build_layout(const Catalog &catalog, Policy policy, const RangeValues &ra
                     const std::map<std::string, Scope> &enabled) {
     Layout layout;
     layout.policy = policy;
-    for (const auto &[id, role] : catalog.roles()) {
-        layout.roles.push_back({id, role.title});
-        for (SetContent &s : role_sets(catalog, ranges, enabled, id))
+    for (const auto &[id, scope] : enabled) {
+        const Role *role = catalog.role(id);
+        if (!role) continue;
+        layout.roles.push_back({id, role->title});
+        for (SetContent &s : role_sets(catalog, ranges, id, scope))
             layout.sets.push_back(std::move(s));
     }
-    std::sort(layout.sets.begin(), layout.sets.end(),
-              [](const SetContent &a, const SetContent &b) { return a.spec.name < b.spec.name; });
+    std::sort(layout.sets.begin(), layout.sets.end(), by_name);
     return layout;
 }
 
-std::vector<SetContent> update_role_sets(Layout &layout, const Catalog &catalog,
-                                         const RangeValues &ranges,
-                                         const std::map<std::string, Scope> &enabled,
-                                         const std::vector<std::string> &roles) {
-    std::vector<SetContent> before;
+RoleParts update_role_sets(Layout &layout, const Catalog &catalog, const RangeValues &ranges,
+                           const std::map<std::string, Scope> &enabled,
+                           const std::vector<std::string> &roles) {
+    RoleParts before;
     for (const std::string &id : roles) {
-        for (SetContent &s : role_sets(catalog, ranges, enabled, id)) {
-            SetContent *have = find_set(layout, s.spec.name);
-            if (!have) continue; // not a role of this layout's catalog
-            before.push_back(std::move(*have));
-            *have = std::move(s);
-        }
+        take_role(layout, id, before);
+        auto it = enabled.find(id);
+        const Role *role = catalog.role(id);
+        if (it == enabled.end() || !role) continue;
+        insert_role(layout, {id, role->title}, role_sets(catalog, ranges, id, it->second));
     }
     return before;
 }
 
-void put_back_sets(Layout &layout, std::vector<SetContent> sets) {
-    for (SetContent &s : sets)
-        if (SetContent *have = find_set(layout, s.spec.name)) *have = std::move(s);
+void copy_role_parts(Layout &to, const Layout &from, const std::vector<std::string> &ids) {
+    RoleParts old;
+    for (const std::string &id : ids) {
+        take_role(to, id, old);
+        const RoleChain *role = from.role(id);
+        if (!role) continue;
+        std::vector<SetContent> sets;
+        for (const SetContent *s : from.role_sets(id))
+            sets.push_back(*s);
+        insert_role(to, *role, std::move(sets));
+    }
+}
+
+void put_back_sets(Layout &layout, RoleParts parts) {
+    RoleParts now;
+    for (const std::string &id : parts.ids)
+        take_role(layout, id, now);
+    for (RoleChain &r : parts.roles) {
+        std::vector<SetContent> sets;
+        for (SetContent &s : parts.sets)
+            if (s.spec.role == r.role) sets.push_back(std::move(s));
+        insert_role(layout, std::move(r), std::move(sets));
+    }
 }
 
 Layout failsafe_layout() {
@@ -344,8 +392,34 @@ const SetContent *Layout::set(const std::string &name) const {
     return it != sets.end() && it->spec.name == name ? &*it : nullptr;
 }
 
+const RoleChain *Layout::role(const std::string &id) const {
+    auto it = std::lower_bound(roles.begin(), roles.end(), RoleChain{id, {}}, by_id);
+    return it != roles.end() && it->role == id ? &*it : nullptr;
+}
+
+std::vector<const SetContent *> Layout::role_sets(const std::string &id) const {
+    std::vector<const SetContent *> out;
+    for (const char *suffix : role_set_suffixes)
+        if (const SetContent *s = set(id + "_" + suffix)) out.push_back(s);
+    return out;
+}
+
 static bool element_less(const Element &a, const Element &b) {
     return std::tie(a.lo, a.hi, a.comment) < std::tie(b.lo, b.hi, b.comment);
+}
+
+SetChange diff_set(const std::vector<Element> &present, const SetContent &desired) {
+    std::vector<Element> now = present;
+    std::vector<Element> next = desired.elements;
+    std::sort(now.begin(), now.end(), element_less);
+    std::sort(next.begin(), next.end(), element_less);
+    SetChange c{
+        desired.spec.name, desired.spec.role, desired.spec.type, desired.spec.interval, {}, {}};
+    std::set_difference(now.begin(), now.end(), next.begin(), next.end(),
+                        std::back_inserter(c.remove), element_less);
+    std::set_difference(next.begin(), next.end(), now.begin(), now.end(), std::back_inserter(c.add),
+                        element_less);
+    return c;
 }
 
 std::vector<SetChange> diff(const std::vector<SetContent> &present,
@@ -354,17 +428,10 @@ std::vector<SetChange> diff(const std::vector<SetContent> &present,
     for (const auto &s : present)
         have[s.spec.name] = &s;
     std::vector<SetChange> out;
+    static const std::vector<Element> none;
     for (const auto &want : desired) {
-        std::vector<Element> now;
-        if (auto it = have.find(want.spec.name); it != have.end()) now = it->second->elements;
-        std::vector<Element> next = want.elements;
-        std::sort(now.begin(), now.end(), element_less);
-        std::sort(next.begin(), next.end(), element_less);
-        SetChange c{want.spec.name, want.spec.role, want.spec.type, want.spec.interval, {}, {}};
-        std::set_difference(now.begin(), now.end(), next.begin(), next.end(),
-                            std::back_inserter(c.remove), element_less);
-        std::set_difference(next.begin(), next.end(), now.begin(), now.end(),
-                            std::back_inserter(c.add), element_less);
+        auto it = have.find(want.spec.name);
+        SetChange c = diff_set(it != have.end() ? it->second->elements : none, want);
         if (!c.remove.empty() || !c.add.empty()) out.push_back(std::move(c));
     }
     std::sort(out.begin(), out.end(),

@@ -93,6 +93,8 @@ SealedBatch Batch::check_only() && {
     out.last_seq_ = seq_ - 1;
     out.offsets_ = std::move(offsets_);
     out.infos_ = std::move(infos_);
+    for (const MessageInfo &i : out.infos_)
+        out.echoes_ += i.echo;
     return out;
 }
 

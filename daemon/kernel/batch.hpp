@@ -21,6 +21,7 @@ struct MessageInfo {
     std::string object;      // "ad-dc_tcp": the set, chain or table the action is on
     std::string role;        // the role the object belongs to, if any
     bool elements = false;   // an element message: the refused element names the service
+    bool echo = false;       // NLM_F_ECHO: the kernel sends the object back (a rule's handle)
     // "add elements to set \"ad-dc_tcp\""
     std::string what() const { return std::string(action) + " \"" + object + "\""; }
 };
@@ -98,6 +99,7 @@ class SealedBatch {
     std::uint32_t begin_seq() const { return begin_seq_; }
     std::uint32_t last_seq() const { return last_seq_; }
     std::size_t acks_expected() const { return infos_.size(); }
+    std::size_t echoes_expected() const { return echoes_; }
     bool commits() const { return commits_; }
 
     // The message sent with `seq`, or nullptr for BATCH_BEGIN/END and foreign numbers.
@@ -117,6 +119,7 @@ class SealedBatch {
     std::uint32_t first_msg_seq_ = 0;
     std::uint32_t last_seq_ = 0;
     bool commits_ = false;
+    std::size_t echoes_ = 0;
     std::vector<std::size_t> offsets_;
     std::vector<MessageInfo> infos_;
 };

@@ -1,4 +1,5 @@
-// Reading table inet rolewall back from the kernel: the table, its sets and their elements.
+// Reading table inet rolewall back from the kernel: the table, its sets and their elements, and
+// for a full comparison everything else it holds (chains, rules, objects, flowtables).
 #pragma once
 
 #include "netlink.hpp"
@@ -34,6 +35,23 @@ struct RawElement {
     bool end = false; // NFT_SET_ELEM_INTERVAL_END
     std::string comment;
 };
+
+// A set as the kernel lists it, declaration and elements.
+struct KernelSet {
+    SetPtr decl;
+    std::string name;
+    bool anonymous = false;
+    std::vector<RawElement> elements; // in dump order
+};
+
+// Everything in a table but the table itself.
+struct KernelContent {
+    std::vector<ChainPtr> chains;
+    std::vector<RulePtr> rules;      // chain by chain, each chain's rules in order
+    std::vector<KernelSet> sets;     // named and anonymous, sorted by name
+    std::vector<std::string> others; // objects and flowtables: "object \"x\"", "flowtable \"y\""
+};
+Result<KernelContent> read_content(NetlinkSocket &sock, const std::string &table);
 // Pairs start and END elements (any order) into ranges sorted by lo. An END without a start
 // before it (nft writes one at key 0) is dropped; a start without an END runs to the largest
 // key.

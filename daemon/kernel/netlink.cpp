@@ -6,7 +6,9 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <endian.h>
 #include <libnftnl/common.h>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
@@ -72,6 +74,19 @@ KernelError parse_error(const nlmsghdr *nlh) {
     return out;
 }
 
+// A NEWRULE notification the kernel echoes back (NLM_F_ECHO) after a commit.
+constexpr std::uint16_t echoed_rule_type = (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWRULE;
+
+std::optional<std::uint64_t> rule_handle(const nlmsghdr *nlh) {
+    std::optional<std::uint64_t> out;
+    const void *attrs = mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg));
+    std::size_t len = nlh->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(sizeof(nfgenmsg));
+    for_each_attr(attrs, len, [&](const nlattr *a) {
+        if (mnl_attr_get_type(a) == NFTA_RULE_HANDLE) out = be64toh(mnl_attr_get_u64(a));
+    });
+    return out;
+}
+
 } // namespace
 
 std::string errno_text(int error) {
@@ -128,7 +143,9 @@ Result<std::size_t> NetlinkSocket::receive(bool wait) {
 }
 
 Result<BatchOutcome> NetlinkSocket::send(const SealedBatch &batch) {
-    if (auto room = make_room(batch.size(), batch.acks_expected()); !room) return room.error();
+    // An echoed rule is a whole rule message: count it as two acks.
+    std::size_t answers = batch.acks_expected() + 2 * batch.echoes_expected();
+    if (auto room = make_room(batch.size(), answers); !room) return room.error();
     seq_ = batch.last_seq() + 1;
     if (mnl_socket_sendto(sock_.get(), batch.data(), batch.size()) < 0)
         return io_error("sending the transaction failed", errno);
@@ -150,10 +167,14 @@ Status NetlinkSocket::read_acks(const SealedBatch &batch, BatchOutcome &out) {
         auto len = static_cast<int>(*n);
         for (auto *nlh = reinterpret_cast<const nlmsghdr *>(rx_.data()); mnl_nlmsg_ok(nlh, len);
              nlh = mnl_nlmsg_next(nlh, &len)) {
-            if (nlh->nlmsg_type != NLMSG_ERROR) continue;
             // Unsigned differences: sequence numbers may wrap around.
             if (nlh->nlmsg_seq - batch.begin_seq() > batch.last_seq() - batch.begin_seq())
                 continue; // a leftover from an earlier exchange
+            if (nlh->nlmsg_type == echoed_rule_type) {
+                if (auto handle = rule_handle(nlh)) out.echoed.push_back({nlh->nlmsg_seq, *handle});
+                continue;
+            }
+            if (nlh->nlmsg_type != NLMSG_ERROR) continue;
             KernelError e = parse_error(nlh);
             if (nlh->nlmsg_seq == batch.begin_seq())
                 whole_refused = e.error != 0;

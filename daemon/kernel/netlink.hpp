@@ -24,10 +24,17 @@ struct KernelError {
     std::string message;                 // NLMSGERR_ATTR_MSG, when the kernel gave one
 };
 
+// A rule the kernel sent back (NLM_F_ECHO) after the commit, with the handle it got.
+struct EchoedRule {
+    std::uint32_t seq = 0; // of the NEWRULE message
+    std::uint64_t handle = 0;
+};
+
 // What came back for a batch.
 struct BatchOutcome {
     std::vector<KernelError> errors; // empty: committed (or, for check_only, valid)
     std::size_t acks = 0;            // acks read with code 0
+    std::vector<EchoedRule> echoed;  // in the order the kernel sent them
     bool ok() const { return errors.empty(); }
 };
 

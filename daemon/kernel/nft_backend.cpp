@@ -1,8 +1,11 @@
 #include "nft_backend.hpp"
 
+#include "compare.hpp"
 #include "dump.hpp"
+#include "fingerprint.hpp"
 #include "netlink.hpp"
 #include "objects.hpp"
+#include "plan.hpp"
 #include "transaction.hpp"
 
 #include <algorithm>
@@ -25,59 +28,6 @@ constexpr const char *check_table = "rolewall_check";
 // A read is retried when a commit by someone else lands in the middle of it.
 constexpr int read_attempts = 3;
 
-// What a layout's fingerprint is made of (policy, chains, set declarations), kept to tell
-// "same fingerprint" by comparing a few hundred short strings instead of rendering the
-// skeleton and hashing it on every apply.
-struct Skeleton {
-    Policy policy = Policy::drop;
-    std::vector<RoleChain> roles;
-    std::vector<SetSpec> specs;
-
-    static Skeleton of(const Layout &l) {
-        Skeleton s{l.policy, l.roles, {}};
-        s.specs.reserve(l.sets.size());
-        for (const SetContent &c : l.sets)
-            s.specs.push_back(c.spec);
-        return s;
-    }
-    bool matches(const Layout &l) const {
-        if (l.policy != policy || l.roles != roles || l.sets.size() != specs.size()) return false;
-        for (std::size_t i = 0; i < specs.size(); ++i)
-            if (!(l.sets[i].spec == specs[i])) return false;
-        return true;
-    }
-};
-
-// What the backend believes the kernel holds: table inet rolewall as of its last read or
-// successful commit.
-struct Cache {
-    std::optional<KernelTable> table; // nullopt: no table
-    std::string fingerprint;
-    std::optional<Skeleton> skeleton; // of a layout with that fingerprint, once one was seen
-    std::vector<SetContent> sets;
-    bool ours = false;                  // the table's owner is our socket
-    std::optional<std::uint32_t> genid; // generation of the read, for the first batch after it
-};
-
-// Sets whose elements differ, handed to rolewall::diff() alone: comparing equal sets is
-// cheaper than sorting copies of them. The sets of roles the hint does not cover are taken to
-// be unchanged and not even compared.
-std::vector<SetChange> changes_between(const std::vector<SetContent> &have, const Layout &want,
-                                       const ApplyHint &hint) {
-    std::vector<SetContent> now, next;
-    std::size_t i = 0; // both lists are sorted by name: walk them side by side
-    for (const SetContent &d : want.sets) {
-        if (!hint.covers(d.spec.role)) continue;
-        while (i < have.size() && have[i].spec.name < d.spec.name)
-            ++i;
-        bool found = i < have.size() && have[i].spec.name == d.spec.name;
-        if (found && have[i].elements == d.elements) continue;
-        if (found) now.push_back(have[i]);
-        next.push_back(d);
-    }
-    return diff(now, next);
-}
-
 std::size_t element_count(const std::vector<SetContent> &sets) {
     std::size_t n = 0;
     for (const SetContent &s : sets)
@@ -90,15 +40,6 @@ bool refused_as_stale(const BatchOutcome &out, const SealedBatch &batch) {
         return e.seq == batch.begin_seq() && e.error == ERESTART;
     });
 }
-
-// One transaction to make: its kind, its element changes, and the batch (none when the
-// kernel already holds the layout).
-struct Plan {
-    ApplyReport report;
-    std::vector<SetChange> changes;
-    std::string fingerprint; // of a layout created anew
-    std::optional<SealedBatch> batch;
-};
 
 // Batch memory kept for the next batch up to this size; a rare larger one (100,000 entries
 // make 6.5 MB) is given back.
@@ -113,11 +54,10 @@ struct NftBackend::Impl {
 
     BatchBuffer spare; // memory of the last batch, for the next one
 
-    Status load();
-    bool same_fingerprint(const Layout &desired);
+    Status load(const Layout *reference);
     Result<Plan> plan(const Layout &desired, const ApplyHint &hint);
     Result<ApplyReport> apply_once(const Layout &desired, const ApplyHint &hint, bool &again);
-    void remember(const Layout &desired, const Plan &plan);
+    void remember(const Layout &desired, const Plan &plan, const BatchOutcome &out);
 };
 
 NftBackend::NftBackend(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -153,9 +93,15 @@ Result<std::unique_ptr<Backend>> make_nft_backend() {
     return std::unique_ptr<Backend>(std::move(*b));
 }
 
-// Reads table, sets and elements between two generation reads; when they differ, someone
-// committed in between and the read starts again.
-Status NftBackend::Impl::load() {
+std::string nft_fingerprint(const Layout &layout) {
+    return kernel::fingerprint(layout);
+}
+
+// Reads the whole table between two generation reads (when they differ, someone committed in
+// between and the read starts again) and compares it with `reference`: when it is exactly
+// that layout, the cache knows the kernel holds it; else the table is to be replaced. A
+// table another live process owns is not read further: it cannot be touched.
+Status NftBackend::Impl::load(const Layout *reference) {
     cache.reset();
     for (int attempt = 0; attempt < read_attempts; ++attempt) {
         auto gen = read_generation(sock);
@@ -164,12 +110,20 @@ Status NftBackend::Impl::load() {
         if (!table) return table.error();
         Cache c;
         c.table = *table;
-        if (c.table) {
-            auto sets = read_sets(sock, table_name);
-            if (!sets) return sets.error();
-            c.sets = std::move(*sets);
-            c.fingerprint = fingerprint_in(c.table->comment);
-            c.ours = c.table->owner && *c.table->owner == sock.portid();
+        c.known = !c.table; // no table: nothing to doubt
+        if (c.table) c.ours = c.table->owner && *c.table->owner == sock.portid();
+        if (c.table && (!c.table->owner || c.ours)) {
+            auto content = read_content(sock, table_name);
+            if (!content) return content.error();
+            if (reference) {
+                Comparison cmp = compare_table(*c.table, *content, *reference, flags);
+                c.known = cmp.differences.empty();
+                c.differences = std::move(cmp.differences);
+                c.dispatch = std::move(cmp.dispatch);
+                if (c.known) c.held = *reference;
+            } else {
+                c.differences.push_back("the table was read without a layout to compare it with");
+            }
         }
         auto again = read_generation(sock);
         if (!again) return again.error();
@@ -182,21 +136,31 @@ Status NftBackend::Impl::load() {
 }
 
 Result<std::vector<SetContent>> NftBackend::read() {
-    if (auto st = impl_->load(); !st) return st.error();
-    return impl_->cache->sets;
+    std::optional<Layout> held;
+    if (impl_->cache && impl_->cache->known) held = std::move(impl_->cache->held);
+    if (auto st = impl_->load(held ? &*held : nullptr); !st) return st.error();
+    return read_sets(impl_->sock, table_name);
 }
 
-bool NftBackend::Impl::same_fingerprint(const Layout &desired) {
-    Cache &c = *cache;
-    if (c.skeleton && c.skeleton->matches(desired)) return true;
-    if (c.fingerprint != desired.fingerprint()) return false;
-    c.skeleton = Skeleton::of(desired);
-    return true;
+Result<KernelCheck> NftBackend::verify(const Layout &expected) {
+    auto table = read_table(impl_->sock, table_name);
+    if (!table) return table.error();
+    KernelCheck out;
+    if (!*table) {
+        out.differences.push_back("the kernel holds no table inet rolewall");
+        return out;
+    }
+    auto content = read_content(impl_->sock, table_name);
+    if (!content) return content.error();
+    out.differences = compare_table(**table, *content, expected, impl_->flags).differences;
+    out.matches = out.differences.empty();
+    return out;
 }
 
-// What to send: everything when there is no table; the table anew when its fingerprint
-// differs (or it cannot become ours: only an orphaned persist table can be taken over);
-// else only element changes, taking the table over first if its owner went away.
+// What to send: everything when there is no table; the table anew when it is not exactly what
+// the backend knows (or cannot become ours: only an orphaned persist table can be taken over)
+// or the skeleton changes; else the changed roles in place, taking the table over first if
+// its owner went away.
 Result<Plan> NftBackend::Impl::plan(const Layout &desired, const ApplyHint &hint) {
     const Cache &c = *cache;
     if (c.table && c.table->owner && !c.ours)
@@ -205,39 +169,39 @@ Result<Plan> NftBackend::Impl::plan(const Layout &desired, const ApplyHint &hint
                               std::to_string(*c.table->owner) + "); nothing was changed");
     Plan p;
     bool adoptable = !flags || (c.table && (c.table->flags & table_flag_persist));
-    bool by_elements = c.table && adoptable && same_fingerprint(desired);
-    bool adopt = by_elements && flags && !c.ours;
-    if (by_elements) {
-        p.changes = changes_between(c.sets, desired, hint);
-        if (p.changes.empty() && !adopt) return p; // nothing to send
-    }
+    bool in_place = c.table && c.known && adoptable && c.held.same_skeleton(desired);
+    if (in_place) p.steps = role_steps(c, desired, hint);
+    in_place = in_place && p.steps.feasible;
+    bool adopt = in_place && flags && !c.ours;
+    if (in_place && p.steps.empty() && !adopt) return p; // nothing to send
     // A table that is not ours could change between our read and this batch: tie the batch
     // to the generation we read (the kernel then refuses it with ERESTART).
     Batch batch(sock.next_seq(), c.table && !c.ours ? c.genid : std::nullopt, std::move(spare));
-    if (by_elements) {
+    if (in_place) {
         if (adopt) add_table_adoption(batch, table_name, flags);
-        add_changes(batch, table_name, p.changes);
+        add_steps(batch, c, desired, p.steps);
         p.report.kind =
-            p.changes.empty() ? ApplyReport::Kind::unchanged : ApplyReport::Kind::elements;
-        for (const SetChange &ch : p.changes) {
-            p.report.added += ch.add.size();
-            p.report.removed += ch.remove.size();
-        }
+            p.steps.empty() ? ApplyReport::Kind::unchanged : ApplyReport::Kind::elements;
+        count_elements(c, desired, p.steps, p.report);
     } else {
+        p.replace = true;
         if (c.table) add_table_delete(batch, table_name);
-        p.fingerprint = desired.fingerprint();
-        add_creation(batch, table_name, flags, desired, p.fingerprint);
+        TableObjects objects =
+            table_objects(table_name, flags, desired, table_comment(desired, fingerprint(desired)));
+        add_creation(batch, objects);
         p.report.kind = c.table ? ApplyReport::Kind::replaced : ApplyReport::Kind::created;
         p.report.added = element_count(desired.sets);
-        p.report.removed = element_count(c.sets);
+        p.report.removed = c.known ? element_count(c.held.sets) : 0;
+        p.report.differences = c.differences;
     }
     p.report.messages = batch.messages();
     p.batch = std::move(batch).commit();
     return p;
 }
 
-// After a commit the cache holds what the kernel now holds, without reading it back.
-void NftBackend::Impl::remember(const Layout &desired, const Plan &p) {
+// After a commit the cache holds what the kernel now holds, without reading it back; the
+// handles of new dispatch rules come from the kernel's echo.
+void NftBackend::Impl::remember(const Layout &desired, const Plan &p, const BatchOutcome &out) {
     Cache &c = *cache;
     c.genid.reset(); // only the first batch after a read is tied to its generation
     if (flags) {
@@ -246,36 +210,38 @@ void NftBackend::Impl::remember(const Layout &desired, const Plan &p) {
         c.table->owner = sock.portid();
         c.ours = true;
     }
-    if (p.report.kind == ApplyReport::Kind::created ||
-        p.report.kind == ApplyReport::Kind::replaced) {
+    if (p.replace) {
         if (!c.table) c.table = KernelTable{};
-        c.fingerprint = p.fingerprint;
-        c.skeleton = Skeleton::of(desired);
-        c.sets = desired.sets;
-        return;
+        c.held = desired;
+        c.known = true;
+        c.differences.clear();
+        c.dispatch.clear();
+    } else {
+        for (const std::string &id : p.steps.removed)
+            c.dispatch.erase(id);
+        copy_role_parts(c.held, desired, p.steps.touched);
     }
-    for (const SetChange &ch : p.changes) {
-        auto it = std::lower_bound(
-            c.sets.begin(), c.sets.end(), ch.set,
-            [](const SetContent &s, const std::string &n) { return s.spec.name < n; });
-        const SetContent *want = desired.set(ch.set);
-        if (!want) continue;
-        if (it != c.sets.end() && it->spec.name == ch.set)
-            it->elements = want->elements;
-        else
-            c.sets.insert(it, *want);
-    }
+    std::vector<EchoedRule> echoed = out.echoed;
+    std::sort(echoed.begin(), echoed.end(),
+              [](const EchoedRule &a, const EchoedRule &b) { return a.seq < b.seq; });
+    for (const EchoedRule &e : echoed)
+        if (const MessageInfo *info = p.batch->info(e.seq); info && info->echo)
+            c.dispatch[info->role].push_back(e.handle);
 }
 
 Result<ApplyReport> NftBackend::Impl::apply_once(const Layout &desired, const ApplyHint &hint,
                                                  bool &again) {
     again = false;
-    bool fresh = !cache;
-    if (fresh) {
-        if (auto st = load(); !st) return st.error();
+    if (hint.read_back() && cache && cache->known) {
+        // Compare the kernel with what this backend last applied: a difference is a change
+        // made behind its back.
+        Layout held = std::move(cache->held);
+        if (auto st = load(&held); !st) return st.error();
+    } else if (!cache || hint.read_back()) {
+        if (auto st = load(&desired); !st) return st.error();
     }
-    const ApplyHint all = ApplyHint::everything(); // freshly read: compare everything
-    auto p = plan(desired, fresh ? all : hint);
+    const ApplyHint all = ApplyHint::everything(); // freshly read: look at everything
+    auto p = plan(desired, cache->genid ? all : hint);
     if (!p) return p.error();
     if (!p->batch) return p->report;
     auto out = sock.send(*p->batch);
@@ -284,7 +250,7 @@ Result<ApplyReport> NftBackend::Impl::apply_once(const Layout &desired, const Ap
         cache.reset(); // the outcome is unknown: read the kernel again next time
         result = out.error();
     } else if (out->ok()) {
-        remember(desired, *p);
+        remember(desired, *p, *out);
     } else {
         // The kernel kept its state. Our picture of it stays right unless someone else could
         // have changed the table (not ours) or committed since we read it (ERESTART).
@@ -306,7 +272,9 @@ Result<ApplyReport> NftBackend::apply(const Layout &desired, const ApplyHint &hi
 
 Status NftBackend::check(const Layout &desired) {
     Batch batch(impl_->sock.next_seq());
-    add_creation(batch, check_table, 0, desired, desired.fingerprint());
+    TableObjects objects =
+        table_objects(check_table, 0, desired, table_comment(desired, fingerprint(desired)));
+    add_creation(batch, objects);
     SealedBatch sealed = std::move(batch).check_only();
     auto out = impl_->sock.send(sealed);
     if (!out) return out.error();

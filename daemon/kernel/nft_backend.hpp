@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 namespace rolewall {
 
@@ -19,11 +20,13 @@ class NftBackend : public Backend {
     static Result<std::unique_ptr<NftBackend>> open();
     ~NftBackend() override;
 
-    // With a hint naming roles, compares only those roles' sets with what this backend last
-    // applied. Without a picture of the kernel (first use, after an error) it compares
-    // everything.
+    // Without a picture of the kernel (first use, after an error) or with ApplyHint::repair(),
+    // reads the whole table back first (see Backend::apply()). With a hint naming roles, looks
+    // only at those roles.
     Result<ApplyReport> apply(const Layout &desired, const ApplyHint &hint) override;
     Status check(const Layout &desired) override;
+    Result<KernelCheck> verify(const Layout &expected) override;
+    // Reads the sets back; the next apply() compares the whole table again.
     Result<std::vector<SetContent>> read() override;
 
     // owner|persist (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST) when the kernel has both, else 0:
@@ -40,5 +43,10 @@ class NftBackend : public Backend {
 
 // The same, behind the Backend interface.
 Result<std::unique_ptr<Backend>> make_nft_backend();
+
+// The fingerprint the backend writes into the table comment for `layout`: a hash of the
+// netlink messages that create its skeleton (see daemon/kernel/fingerprint.hpp). For
+// render_nft(layout, nft_fingerprint(layout)).
+std::string nft_fingerprint(const Layout &layout);
 
 } // namespace rolewall

@@ -9,7 +9,9 @@
 #include <libmnl/libmnl.h>
 #include <libnftnl/chain.h>
 #include <libnftnl/expr.h>
+#include <libnftnl/flowtable.h>
 #include <libnftnl/gen.h>
+#include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
@@ -28,10 +30,13 @@ using TablePtr = std::unique_ptr<nftnl_table, Freer<nftnl_table_free>>;
 using ChainPtr = std::unique_ptr<nftnl_chain, Freer<nftnl_chain_free>>;
 using RulePtr = std::unique_ptr<nftnl_rule, Freer<nftnl_rule_free>>;
 using ExprPtr = std::unique_ptr<nftnl_expr, Freer<nftnl_expr_free>>;
+using ExprIterPtr = std::unique_ptr<nftnl_expr_iter, Freer<nftnl_expr_iter_destroy>>;
 using SetPtr = std::unique_ptr<nftnl_set, Freer<nftnl_set_free>>;
 using SetElemPtr = std::unique_ptr<nftnl_set_elem, Freer<nftnl_set_elem_free>>;
 using SetElemsIterPtr = std::unique_ptr<nftnl_set_elems_iter, Freer<nftnl_set_elems_iter_destroy>>;
 using GenPtr = std::unique_ptr<nftnl_gen, Freer<nftnl_gen_free>>;
+using ObjPtr = std::unique_ptr<nftnl_obj, Freer<nftnl_obj_free>>;
+using FlowtablePtr = std::unique_ptr<nftnl_flowtable, Freer<nftnl_flowtable_free>>;
 using UdataPtr = std::unique_ptr<nftnl_udata_buf, Freer<nftnl_udata_buf_free>>;
 using MnlSocketPtr = std::unique_ptr<mnl_socket, Freer<mnl_socket_close>>;
 
@@ -58,6 +63,12 @@ inline SetPtr new_set() {
 }
 inline SetElemPtr new_set_elem() {
     return owned<SetElemPtr>(nftnl_set_elem_alloc());
+}
+inline ObjPtr new_obj() {
+    return owned<ObjPtr>(nftnl_obj_alloc());
+}
+inline FlowtablePtr new_flowtable() {
+    return owned<FlowtablePtr>(nftnl_flowtable_alloc());
 }
 inline GenPtr new_gen() {
     return owned<GenPtr>(nftnl_gen_alloc());

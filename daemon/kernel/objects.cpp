@@ -126,7 +126,7 @@ std::string table_comment(const nftnl_table *t) {
     return udata_string(data, len, NFTNL_UDATA_TABLE_COMMENT);
 }
 
-// set <name> { type <type>; flags interval; comment "<comment>"; }
+// set <name> { type <type>; flags interval; }
 SetPtr set_object(const std::string &table, const SetSpec &spec, std::uint32_t id) {
     SetPtr s = new_set();
     set_base(s.get(), table, spec.name);
@@ -137,7 +137,6 @@ SetPtr set_object(const std::string &table, const SetSpec &spec, std::uint32_t i
     nftnl_set_set_u32(s.get(), NFTNL_SET_ID, id);
     Udata ud;
     ud.u32(NFTNL_UDATA_SET_KEYBYTEORDER, static_cast<std::uint32_t>(key_byteorder(spec.type)));
-    ud.comment(NFTNL_UDATA_SET_COMMENT, spec.comment);
     nftnl_set_set_data(s.get(), NFTNL_SET_USERDATA, ud.data(), ud.len());
     return s;
 }

@@ -32,7 +32,7 @@ std::optional<std::uint32_t> table_flags_of(const nftnl_table *t);
 // The table comment, "" when there is none.
 std::string table_comment(const nftnl_table *t);
 
-// set <name> { type <type>; flags interval; comment "<comment>"; }
+// set <name> { type <type>; flags interval; }
 SetPtr set_object(const std::string &table, const SetSpec &spec, std::uint32_t id);
 
 // The elements of one NEWSETELEM/DELSETELEM: each range [lo, hi] becomes a start element
@@ -64,7 +64,8 @@ std::vector<RulePtr> input_rules(const std::string &table, const Layout &layout,
 // The two rules of chain roles that enter a role's chain.
 std::vector<RulePtr> roles_rules(const std::string &table, const RoleChain &role,
                                  const SetIds &ids);
-// The six rules of a role's chain.
+// The rules of a role's chain: for each of its port sets in `ids` (tcp, udp, proto), one rule
+// for IPv4 sources and one for IPv6 sources.
 std::vector<RulePtr> role_rules(const std::string &table, const RoleChain &role, const SetIds &ids);
 
 // The text of the TLV of `type` in nft userdata, "" when absent.

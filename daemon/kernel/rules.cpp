@@ -61,6 +61,7 @@ ExprPtr lookup(const std::string &set, std::uint32_t id) {
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_SREG, reg1);
     nftnl_expr_set_str(e.get(), NFTNL_EXPR_LOOKUP_SET, set.c_str());
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_SET_ID, id);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LOOKUP_FLAGS, 0); // as nft sends it; the kernel lists it
     return e;
 }
 
@@ -252,6 +253,10 @@ std::uint32_t id_of(const SetIds &ids, const std::string &name) {
     return it != ids.end() ? it->second : 0;
 }
 
+bool has(const SetIds &ids, const std::string &name) {
+    return ids.count(name) != 0;
+}
+
 } // namespace
 
 std::vector<RulePtr> input_rules(const std::string &table, const Layout &layout,
@@ -307,15 +312,20 @@ std::vector<RulePtr> role_rules(const std::string &table, const RoleChain &role,
         for (auto [proto, suffix] :
              {std::pair{IPPROTO_TCP, "_tcp"}, std::pair{IPPROTO_UDP, "_udp"}})
             // ip saddr @<role>_v4 tcp dport @<role>_tcp accept (and udp, and ip6 saddr @_v6)
+            if (has(ids, role.role + suffix))
+                out.push_back(source()
+                                  .match(NFT_META_L4PROTO, static_cast<std::uint8_t>(proto))
+                                  .add(payload(NFT_PAYLOAD_TRANSPORT_HEADER, dport_offset, 2))
+                                  .add(set(suffix))
+                                  .add(verdict(NF_ACCEPT))
+                                  .done());
+        // ip saddr @<role>_v4 meta l4proto @<role>_proto accept (and ip6 saddr @_v6)
+        if (has(ids, role.role + "_proto"))
             out.push_back(source()
-                              .match(NFT_META_L4PROTO, static_cast<std::uint8_t>(proto))
-                              .add(payload(NFT_PAYLOAD_TRANSPORT_HEADER, dport_offset, 2))
-                              .add(set(suffix))
+                              .add(meta(NFT_META_L4PROTO))
+                              .add(set("_proto"))
                               .add(verdict(NF_ACCEPT))
                               .done());
-        // ip saddr @<role>_v4 meta l4proto @<role>_proto accept (and ip6 saddr @_v6)
-        out.push_back(
-            source().add(meta(NFT_META_L4PROTO)).add(set("_proto")).add(verdict(NF_ACCEPT)).done());
     }
     return out;
 }

@@ -35,18 +35,29 @@ void add_table_msg(Batch &b, std::uint16_t type, std::uint16_t flags, const nftn
           [&](nlmsghdr *nlh) { nftnl_table_nlmsg_build_payload(nlh, t); });
 }
 
-void add_chain(Batch &b, ChainPtr chain, const std::string &role) {
+void add_chain(Batch &b, const nftnl_chain *chain, const std::string &role) {
     b.add(NFT_MSG_NEWCHAIN, NFPROTO_INET, create, object_room,
-          {"add chain", nftnl_chain_get_str(chain.get(), NFTNL_CHAIN_NAME), role, false},
-          [&](nlmsghdr *nlh) { nftnl_chain_nlmsg_build_payload(nlh, chain.get()); });
+          {"add chain", nftnl_chain_get_str(chain, NFTNL_CHAIN_NAME), role, false},
+          [&](nlmsghdr *nlh) {
+              nftnl_chain_nlmsg_build_payload(nlh, const_cast<nftnl_chain *>(chain));
+          });
 }
 
-void add_rules(Batch &b, std::vector<RulePtr> rules, const std::string &role) {
-    for (RulePtr &r : rules)
-        // NLM_F_APPEND: without it the kernel inserts each rule at the head of its chain.
-        b.add(NFT_MSG_NEWRULE, NFPROTO_INET, NLM_F_CREATE | NLM_F_APPEND, object_room,
-              {"add a rule to chain", nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN), role, false},
-              [&](nlmsghdr *nlh) { nftnl_rule_nlmsg_build_payload(nlh, r.get()); });
+// NLM_F_APPEND: without it (and without a position) the kernel inserts at the head of the
+// chain. With `before`, the rule goes in front of the rule of that handle.
+void add_rule(Batch &b, const nftnl_rule *rule, const std::string &role, bool echo,
+              std::optional<std::uint64_t> before = std::nullopt) {
+    auto flags = static_cast<std::uint16_t>(NLM_F_CREATE | (before ? 0 : NLM_F_APPEND) |
+                                            (echo ? NLM_F_ECHO : 0));
+    MessageInfo info{"add a rule to chain", nftnl_rule_get_str(rule, NFTNL_RULE_CHAIN), role,
+                     false};
+    info.echo = echo;
+    b.add(NFT_MSG_NEWRULE, NFPROTO_INET, flags, object_room, std::move(info), [&](nlmsghdr *nlh) {
+        auto *r = const_cast<nftnl_rule *>(rule);
+        if (before) nftnl_rule_set_u64(r, NFTNL_RULE_POSITION, *before);
+        nftnl_rule_nlmsg_build_payload(nlh, r);
+        if (before) nftnl_rule_unset(r, NFTNL_RULE_POSITION);
+    });
 }
 
 void add_set(Batch &b, const nftnl_set *s, const std::string &role) {
@@ -80,65 +91,109 @@ void add_elements(Batch &b, std::uint16_t type, const nftnl_set *s, const Messag
         });
 }
 
-void add_role_sets(Batch &b, const std::string &table, const Layout &layout, SetIds &ids) {
-    for (const SetContent &sc : layout.sets) {
-        std::uint32_t id = static_cast<std::uint32_t>(ids.size() + 1);
-        ids[sc.spec.name] = id;
-        SetPtr s = set_object(table, sc.spec, id);
-        add_set(b, s.get(), sc.spec.role);
-        SetPtr elems =
-            elements_object(table, sc.spec.name, sc.spec.interval, sc.elements, true, id);
-        add_elements(b, NFT_MSG_NEWSETELEM, elems.get(),
-                     {"add elements to set", sc.spec.name, sc.spec.role, true},
-                     elements_bytes(sc.elements));
+void add_named_set(Batch &b, const std::string &table, const NamedSet &ns, Part part) {
+    const SetSpec &spec = ns.content->spec;
+    add_set(b, ns.decl.get(), spec.role);
+    if (part == Part::skeleton) return;
+    SetPtr elems =
+        elements_object(table, spec.name, spec.interval, ns.content->elements, true, ns.id);
+    add_elements(b, NFT_MSG_NEWSETELEM, elems.get(),
+                 {"add elements to set", spec.name, spec.role, true},
+                 elements_bytes(ns.content->elements));
+}
+
+void add_rule_object(Batch &b, const RuleObject &r, std::optional<std::uint64_t> before = {}) {
+    if (r.anonymous) {
+        add_set(b, r.anonymous->set.get(), r.role);
+        add_elements(b, NFT_MSG_NEWSETELEM, r.anonymous->set.get(),
+                     {"add elements to the anonymous set of", "chain input", r.role, false},
+                     object_room);
+    }
+    add_rule(b, r.rule.get(), r.role, r.dispatch, before);
+}
+
+// An upper bound of what a role's objects take: their elements, and a message per object and
+// per 64 KiB of elements.
+void count_role(const RoleObjects &r, std::size_t &bytes, std::size_t &messages) {
+    messages += 1 + r.rules.size() + r.dispatch.size();
+    for (const NamedSet &ns : r.sets) {
+        std::size_t elements = elements_bytes(ns.content->elements);
+        bytes += elements;
+        messages += 2 + elements / (64 * 1024);
     }
 }
 
-void add_anonymous(Batch &b, const AnonymousSet &a) {
-    add_set(b, a.set.get(), {});
-    add_elements(b, NFT_MSG_NEWSETELEM, a.set.get(),
-                 {"add elements to the anonymous set of", "chain input", {}, false}, object_room);
-}
-
-// An upper bound of the batch that creates `layout`: its sets and elements, its chains and
-// rules (2 + 6 per role, the ten of chain input), the table and the ICMP sets.
-void reserve_creation(Batch &b, const Layout &layout) {
-    std::size_t elements = 0, messages = 16 + 11 + layout.roles.size() * 9;
-    for (const SetContent &sc : layout.sets) {
-        elements += elements_bytes(sc.elements);
-        messages += 2 + elements_bytes(sc.elements) / (64 * 1024);
-    }
-    b.reserve(elements + messages * object_bytes, messages);
+void reserve(Batch &b, std::size_t bytes, std::size_t messages) {
+    b.reserve(bytes + messages * object_bytes, messages);
 }
 
 } // namespace
 
-void add_creation(Batch &batch, const std::string &table, std::uint32_t flags, const Layout &layout,
-                  const std::string &fingerprint) {
-    reserve_creation(batch, layout);
-    TablePtr t = table_object(table, flags, table_comment(layout, fingerprint));
-    add_table_msg(batch, NFT_MSG_NEWTABLE, create, t.get(), "add table inet");
-    add_chain(batch, input_chain_object(table), {});
-    if (!layout.failsafe) add_chain(batch, chain_object(table, roles_chain, {}), {});
-    for (const RoleChain &r : layout.roles)
-        add_chain(batch, chain_object(table, role_chain(r.role), r.title), r.role);
-    SetIds ids;
-    add_role_sets(batch, table, layout, ids);
-    auto id = static_cast<std::uint32_t>(ids.size() + 1);
-    AnonymousSet icmp = icmp_types_set(table, id), icmpv6 = icmpv6_types_set(table, id + 1);
-    std::vector<RulePtr> input = input_rules(table, layout, icmp.id, icmpv6.id);
-    // nft puts each anonymous set just before the rule that looks it up (rules 4 and 6).
-    for (std::size_t i = 0; i < input.size(); ++i) {
-        if (i == 3) add_anonymous(batch, icmp);
-        if (i == 5) add_anonymous(batch, icmpv6);
-        std::vector<RulePtr> one;
-        one.push_back(std::move(input[i]));
-        add_rules(batch, std::move(one), {});
+void add_creation(Batch &batch, const TableObjects &t, Part part) {
+    std::size_t bytes = 0, messages = 4 + 2 * t.input.size();
+    for (const RoleObjects &r : t.roles)
+        count_role(r, bytes, messages);
+    reserve(batch, bytes, messages);
+    if (part == Part::everything)
+        add_table_msg(batch, NFT_MSG_NEWTABLE, create, t.table.get(), "add table inet");
+    const std::string table = nftnl_table_get_str(t.table.get(), NFTNL_TABLE_NAME);
+    for (const ChainObject &c : t.chains)
+        add_chain(batch, c.chain.get(), c.role);
+    for (const RoleObjects &r : t.roles)
+        add_chain(batch, r.chain.chain.get(), r.role);
+    for (const RoleObjects &r : t.roles)
+        for (const NamedSet &ns : r.sets)
+            add_named_set(batch, table, ns, part);
+    for (const RuleObject &r : t.input)
+        add_rule_object(batch, r);
+    for (const RoleObjects &r : t.roles)
+        for (const RuleObject &d : r.dispatch)
+            add_rule_object(batch, d);
+    for (const RoleObjects &r : t.roles)
+        for (const RuleObject &rule : r.rules)
+            add_rule_object(batch, rule);
+}
+
+void add_role(Batch &batch, const RoleObjects &role, std::optional<std::uint64_t> before) {
+    std::size_t bytes = 0, messages = 0;
+    count_role(role, bytes, messages);
+    reserve(batch, bytes, messages);
+    const std::string table = nftnl_chain_get_str(role.chain.chain.get(), NFTNL_CHAIN_TABLE);
+    add_chain(batch, role.chain.chain.get(), role.role);
+    for (const NamedSet &ns : role.sets)
+        add_named_set(batch, table, ns, Part::everything);
+    for (const RuleObject &rule : role.rules)
+        add_rule_object(batch, rule);
+    for (const RuleObject &d : role.dispatch)
+        add_rule_object(batch, d, before);
+}
+
+void add_role_removal(Batch &batch, const std::string &table, const std::string &role,
+                      const std::vector<std::uint64_t> &dispatch,
+                      const std::vector<std::string> &sets) {
+    for (std::uint64_t handle : dispatch) {
+        RulePtr r = new_rule();
+        nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
+        nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, table.c_str());
+        nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, roles_chain);
+        nftnl_rule_set_u64(r.get(), NFTNL_RULE_HANDLE, handle);
+        batch.add(NFT_MSG_DELRULE, NFPROTO_INET, 0, object_room,
+                  {"delete a rule of chain", roles_chain, role, false},
+                  [&](nlmsghdr *nlh) { nftnl_rule_nlmsg_build_payload(nlh, r.get()); });
     }
-    for (const RoleChain &r : layout.roles)
-        add_rules(batch, roles_rules(table, r, ids), r.role);
-    for (const RoleChain &r : layout.roles)
-        add_rules(batch, role_rules(table, r, ids), r.role);
+    // The kernel deletes a chain with its rules, once nothing jumps to it any more.
+    ChainPtr c = chain_object(table, role_chain(role), {});
+    batch.add(NFT_MSG_DELCHAIN, NFPROTO_INET, 0, object_room,
+              {"delete chain", role_chain(role), role, false},
+              [&](nlmsghdr *nlh) { nftnl_chain_nlmsg_build_payload(nlh, c.get()); });
+    for (const std::string &name : sets) {
+        SetPtr s = new_set();
+        nftnl_set_set_u32(s.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
+        nftnl_set_set_str(s.get(), NFTNL_SET_TABLE, table.c_str());
+        nftnl_set_set_str(s.get(), NFTNL_SET_NAME, name.c_str());
+        batch.add(NFT_MSG_DELSET, NFPROTO_INET, 0, object_room, {"delete set", name, role, false},
+                  [&](nlmsghdr *nlh) { nftnl_set_nlmsg_build_payload(nlh, s.get()); });
+    }
 }
 
 void add_table_delete(Batch &batch, const std::string &table) {

@@ -13,33 +13,51 @@
 namespace rolewall {
 
 struct ApplyReport {
+    // elements: changed in place (roles' chains, sets and rules added or removed, elements
+    // changed), the rest of the table and other roles' rule handles untouched.
     enum class Kind { unchanged, elements, created, replaced };
     Kind kind = Kind::unchanged;
     std::size_t added = 0; // elements
     std::size_t removed = 0;
     std::size_t messages = 0; // netlink messages in the transaction
+    // When the backend read the table back (first apply, ApplyHint::repair()) and it was not
+    // exactly what rolewalld had built: what differed ("chain input: policy accept, expected
+    // drop"). The table was then replaced (kind replaced).
+    std::vector<std::string> differences;
 };
 
-// Which roles a change may have touched: the backend may take every other role's sets to be
-// as it last applied them. A caller that does not know (start, reload) says everything().
+// Whether the kernel holds exactly a layout (Backend::verify()).
+struct KernelCheck {
+    bool matches = false;
+    std::vector<std::string> differences; // empty when it matches
+};
+
+// Which roles a change may have touched: the backend may take every other role's part of the
+// table to be as it last applied it. A caller that does not know says everything(); Reload
+// says repair(): read the whole table back first and replace it if it is not exactly what the
+// backend last applied (someone changed it).
 class ApplyHint {
   public:
-    static ApplyHint everything() { return ApplyHint(true, {}); }
+    static ApplyHint everything() { return ApplyHint(true, false, {}); }
+    static ApplyHint repair() { return ApplyHint(true, true, {}); }
     static ApplyHint only(std::vector<std::string> roles) {
-        return ApplyHint(false, std::move(roles));
+        return ApplyHint(false, false, std::move(roles));
     }
 
     bool all() const { return all_; }
+    bool read_back() const { return read_back_; }
     // The roles named; empty when all().
     const std::vector<std::string> &roles() const { return roles_; }
-    // Whether the sets of `role` may differ from what the backend last applied.
+    // Whether the part of `role` may differ from what the backend last applied.
     bool covers(const std::string &role) const {
         return all_ || std::find(roles_.begin(), roles_.end(), role) != roles_.end();
     }
 
   private:
-    ApplyHint(bool all, std::vector<std::string> roles) : all_(all), roles_(std::move(roles)) {}
+    ApplyHint(bool all, bool read_back, std::vector<std::string> roles)
+        : all_(all), read_back_(read_back), roles_(std::move(roles)) {}
     bool all_;
+    bool read_back_;
     std::vector<std::string> roles_;
 };
 
@@ -47,16 +65,22 @@ class Backend {
   public:
     virtual ~Backend() = default;
 
-    // Makes the kernel hold `desired` in one transaction: by element difference when the
-    // table's fingerprint matches, else by replacing the table atomically. On failure the
-    // kernel keeps what it had and the error names the role and service that caused it.
-    // With a hint naming roles, a backend may compare only those roles' sets, so that a
+    // Makes the kernel hold `desired` in one transaction: in place when the table is what the
+    // backend last applied with the same skeleton (policy, fail-safe), else by replacing the
+    // table atomically (never open or closed in between). The first apply reads the whole
+    // table back: a leftover table is kept only if it is exactly what `desired` makes. On
+    // failure the kernel keeps what it had and the error names the role and service that
+    // caused it. With a hint naming roles, a backend may look only at those roles, so that a
     // toggle costs the same however large other roles' scopes are. There is no overload
     // without a hint, so no caller (nor a wrapper) can lose it.
     virtual Result<ApplyReport> apply(const Layout &desired, const ApplyHint &hint) = 0;
 
     // Asks the kernel to validate `desired` without committing anything.
     virtual Status check(const Layout &desired) = 0;
+
+    // Reads the whole table back and compares it with `expected`: for status, not for a toggle
+    // (it costs a read of every object and element). Changes nothing.
+    virtual Result<KernelCheck> verify(const Layout &expected) = 0;
 
     // What the kernel holds now (sets of table inet rolewall), empty when there is no table.
     virtual Result<std::vector<SetContent>> read() = 0;

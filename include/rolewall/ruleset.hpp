@@ -1,18 +1,19 @@
-// What rolewall puts into the kernel: table inet rolewall with a fixed skeleton of chains and
-// rules, and one group of sets per catalog role. Enabling, disabling or re-scoping a role only
-// changes the elements of that role's sets.
+// What rolewall puts into the kernel: table inet rolewall with two base chains (input, roles)
+// and, for each ENABLED role only, its chain, its sets and its two dispatch rules in chain
+// roles. Nothing for a disabled role. Re-scoping an enabled role changes only elements.
 //
-// For a role "ad-dc" the table holds:
-//   set ad-dc_tcp   { type inet_service; flags interval; }  ports the role opens
-//   set ad-dc_udp   { type inet_service; flags interval; }
-//   set ad-dc_proto { type inet_proto; }                    bare IP protocols (gre, esp, ...)
+// For an enabled role "ad-dc" the table holds:
+//   set ad-dc_tcp   { type inet_service; flags interval; }  TCP ports (when the role has any)
+//   set ad-dc_udp   { type inet_service; flags interval; }  UDP ports (when the role has any)
+//   set ad-dc_proto { type inet_proto; }                    bare IP protocols (when it has any)
 //   set ad-dc_if    { type ifname; flags interval; }        interface scope ("lan0", "vlan*")
 //   set ad-dc_anyif { type nf_proto; }                      {ipv4, ipv6} when not interface-scoped
 //   set ad-dc_v4    { type ipv4_addr; flags interval; }     sources (0.0.0.0/0 when unscoped)
 //   set ad-dc_v6    { type ipv6_addr; flags interval; }     sources (::/0 when unscoped)
-//   chain roles { iifname @ad-dc_if jump role-ad-dc; meta nfproto @ad-dc_anyif jump role-ad-dc; ...
-//   } chain role-ad-dc { ip saddr @ad-dc_v4 tcp dport @ad-dc_tcp accept; ... }
-// A disabled role has all its sets empty.
+//   chain roles { ...; iifname @ad-dc_if jump role-ad-dc; meta nfproto @ad-dc_anyif jump
+//                 role-ad-dc; ... }                          (roles in id order)
+//   chain role-ad-dc { ip saddr @ad-dc_v4 tcp dport @ad-dc_tcp accept; ... } (two rules, IPv4 and
+//                 IPv6, per port set the role has)
 #pragma once
 
 #include "rolewall/catalog.hpp"
@@ -67,8 +68,7 @@ struct SetSpec {
     std::string name;
     KeyType type = KeyType::inet_service;
     bool interval = false;
-    std::string role;    // the role the set belongs to
-    std::string comment; // "ad-dc: TCP ports"
+    std::string role; // the role the set belongs to
     bool operator==(const SetSpec &) const = default;
 };
 
@@ -86,7 +86,7 @@ inline std::string role_chain(const std::string &role) {
 
 struct RoleChain {
     std::string role;  // role id; the chain is role_chain(role)
-    std::string title; // rule comments
+    std::string title; // the chain's comment
     bool operator==(const RoleChain &) const = default;
 };
 
@@ -96,18 +96,26 @@ struct Layout {
     // The built-in fail-safe table (failsafe_layout()): no roles and no chain roles; chain input
     // accepts TCP port 22 where it would jump to the roles.
     bool failsafe = false;
-    std::vector<RoleChain> roles; // sorted by id
-    std::vector<SetContent> sets; // sorted by name
+    std::vector<RoleChain> roles; // the enabled roles, sorted by id
+    std::vector<SetContent> sets; // their sets, sorted by name
 
-    // Identifies everything but the elements (chains, rules, set declarations, policy): when
-    // the kernel's table carries the same fingerprint, only elements need to change.
-    std::string fingerprint() const;
     const SetContent *set(const std::string &name) const;
+    const RoleChain *role(const std::string &id) const;
+    // The sets of one role, in name order (what its chain and dispatch rules look up).
+    std::vector<const SetContent *> role_sets(const std::string &id) const;
+    // Policy and fail-safe: what the base chains are made of. Layouts with the same skeleton
+    // differ only in roles, which the backend changes in place.
+    bool same_skeleton(const Layout &other) const {
+        return policy == other.policy && failsafe == other.failsafe;
+    }
 };
 
-// The desired layout for a catalog and a set of enabled roles with their scopes.
-// `origin` names, per enabled role, where its enabling came from ("config", "state",
-// "runtime"); it is not part of the layout.
+// The suffixes of a role's sets, in name order: "<role>_anyif", "<role>_if", ...
+inline constexpr std::array<const char *, 7> role_set_suffixes = {"anyif", "if", "proto", "tcp",
+                                                                  "udp",   "v4", "v6"};
+
+// The desired layout for a catalog and the enabled roles with their scopes (roles the catalog
+// does not have are left out).
 Layout build_layout(const Catalog &catalog, Policy policy, const RangeValues &ranges,
                     const std::map<std::string, Scope> &enabled);
 
@@ -127,15 +135,23 @@ std::string table_comment(const Layout &layout, const std::string &fingerprint);
 // The fingerprint in such a comment; "" when the comment is not one rolewalld writes.
 std::string fingerprint_in(const std::string &table_comment);
 
-// Makes the sets of `roles` in `layout` what build_layout() would make them for `enabled`, at
-// the cost of those roles only: the other sets are not looked at. `layout` must come from
-// build_layout() with the same catalog and ranges. Returns the sets as they were, for
-// put_back_sets().
-std::vector<SetContent> update_role_sets(Layout &layout, const Catalog &catalog,
-                                         const RangeValues &ranges,
-                                         const std::map<std::string, Scope> &enabled,
-                                         const std::vector<std::string> &roles);
-void put_back_sets(Layout &layout, std::vector<SetContent> sets);
+// Some roles' part of a layout (chain entry and sets), as update_role_sets() found it.
+struct RoleParts {
+    std::vector<std::string> ids;
+    std::vector<RoleChain> roles;
+    std::vector<SetContent> sets;
+};
+
+// Makes the part of `roles` in `layout` what build_layout() would make it for `enabled` (a
+// role in `enabled` gets its chain entry and sets, any other loses them), at the cost of
+// those roles only: the others are not looked at. `layout` must come from build_layout()
+// with the same catalog and ranges. Returns those roles' part as it was, for put_back_sets().
+RoleParts update_role_sets(Layout &layout, const Catalog &catalog, const RangeValues &ranges,
+                           const std::map<std::string, Scope> &enabled,
+                           const std::vector<std::string> &roles);
+void put_back_sets(Layout &layout, RoleParts parts);
+// Makes the part of each role of `ids` in `to` (chain entry and sets) what it is in `from`.
+void copy_role_parts(Layout &to, const Layout &from, const std::vector<std::string> &ids);
 
 // Element codecs.
 Element port_element(PortRange r, std::string comment);
@@ -162,8 +178,13 @@ struct SetChange {
 // empty. Changes are ordered by set name.
 std::vector<SetChange> diff(const std::vector<SetContent> &present,
                             const std::vector<SetContent> &desired);
+// The same for one set, whose elements in the kernel are `present`.
+SetChange diff_set(const std::vector<Element> &present, const SetContent &desired);
 
-// The layout as an `nft -f` script that creates (or replaces) table inet rolewall.
-std::string render_nft(const Layout &layout);
+// The layout as an `nft -f` script that creates (or replaces) table inet rolewall, in the form
+// `nft list table inet rolewall` prints it: for humans (and checked against the kernel's
+// listing by the tests). `fingerprint` goes into the table comment; the kernel backend computes
+// it from the messages it sends (nft_fingerprint() in daemon/kernel/nft_backend.hpp).
+std::string render_nft(const Layout &layout, const std::string &fingerprint);
 
 } // namespace rolewall

@@ -28,6 +28,7 @@ class RefusingBackend final : public Backend {
         return real_.apply(desired, hint);
     }
     Status check(const Layout &desired) override { return real_.check(desired); }
+    Result<KernelCheck> verify(const Layout &expected) override { return real_.verify(expected); }
     Result<std::vector<SetContent>> read() override { return real_.read(); }
 
   private:

@@ -33,13 +33,13 @@ TEST_CASE("100,000 source entries go through as one transaction") {
     for (const SetContent &s : *sets)
         if (s.spec.name == "ssh_v4") CHECK(s.elements == v4->elements);
 
-    // Toggling another role stays an element change of a few messages.
+    // Toggling another role takes a few messages, whatever the size of ssh_v4.
     roles[0].enabled = false;
     Layout toggled = make_layout(roles);
     auto t = backend->apply(toggled, ApplyHint::only({"ad-dc"}));
     REQUIRE(t.ok());
     CHECK(t->kind == ApplyReport::Kind::elements);
-    CHECK(t->messages < 10);
+    CHECK(t->messages < 16); // its chain, sets and dispatch rules go: no element message
     CHECK(apply_ok(*backend, toggled).kind == ApplyReport::Kind::unchanged);
 
     // And back to the small scope, again in one transaction.
@@ -71,5 +71,5 @@ TEST_CASE("A layout created with 100,000 entries lists as render_nft writes it")
     auto backend = open_backend();
     ApplyReport r = apply_ok(*backend, big);
     CHECK(r.kind == ApplyReport::Kind::created);
-    CHECK(without_owner(listing()) == render_nft(big));
+    CHECK(table_text() == rendered(big));
 }

@@ -3,6 +3,7 @@
 #include "dump.hpp"
 #include "netlink.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace testns {
@@ -37,6 +38,41 @@ std::string without_owner(const std::string &listing) {
     return out;
 }
 
+std::string canonical(const std::string &listing) {
+    std::string header, tail;
+    std::vector<std::pair<std::string, std::string>> blocks; // sort key, text
+    std::string *into = &header;
+    for (std::size_t pos = 0, nl; pos < listing.size(); pos = nl + 1) {
+        nl = listing.find('\n', pos);
+        if (nl == std::string::npos) nl = listing.size();
+        std::string line = listing.substr(pos, nl - pos);
+        bool set = line.rfind("\tset ", 0) == 0, chain = line.rfind("\tchain ", 0) == 0;
+        if (set || chain) {
+            std::string name = line.substr(set ? 5 : 7);
+            name = name.substr(0, name.find(' '));
+            // Sets by name, then chain input, chain roles, the roles' chains by name.
+            std::string key = set               ? "0" + name
+                              : name == "input" ? "1"
+                              : name == "roles" ? "2"
+                                                : "3" + name;
+            blocks.emplace_back(key, "");
+            into = &blocks.back().second;
+        }
+        if (line.empty() && into != &header) continue; // between blocks
+        if (line == "}") into = &tail;
+        *into += line + "\n";
+    }
+    std::sort(blocks.begin(), blocks.end());
+    std::string out = header;
+    for (std::size_t i = 0; i < blocks.size(); ++i)
+        out += (i ? "\n" : "") + blocks[i].second;
+    return out + tail;
+}
+
+std::string table_text() {
+    return canonical(without_owner(listing()));
+}
+
 std::vector<Json> objects(const std::string &family, const std::string &name) {
     Run r = nft({"-a", "-j", "list", "table", family, name});
     if (r.status != 0) return {};
@@ -47,20 +83,31 @@ std::vector<Json> objects(const std::string &family, const std::string &name) {
     return out;
 }
 
+// From `nft -a list` text: nft 1.0.6 prints the table flags of an orphaned persist table as
+// garbage in its JSON output, so the handles are read from the text.
 std::map<std::string, long long> handles(const std::string &family, const std::string &name) {
     std::map<std::string, long long> out;
-    std::map<std::string, int> rules_seen;
-    for (const Json &o : objects(family, name)) {
-        const std::string &kind = o.begin().key();
-        const Json &body = o.begin().value();
-        auto handle = body.at("handle").get<long long>();
-        if (kind == "table")
+    Run r = nft({"-a", "-s", "list", "table", family, name});
+    if (r.status != 0) return out;
+    std::string chain;
+    for (std::size_t pos = 0, nl; pos < r.out.size(); pos = nl + 1) {
+        nl = r.out.find('\n', pos);
+        if (nl == std::string::npos) nl = r.out.size();
+        std::string line = r.out.substr(pos, nl - pos);
+        auto mark = line.find(" # handle ");
+        if (mark == std::string::npos) continue;
+        long long handle = std::stoll(line.substr(mark + 10));
+        std::string text = line.substr(0, mark);
+        if (text.rfind("table ", 0) == 0) {
             out["table"] = handle;
-        else if (kind == "rule") {
-            const auto &chain = body.at("chain").get_ref<const std::string &>();
-            out["rule " + chain + " " + std::to_string(rules_seen[chain]++)] = handle;
-        } else
-            out[kind + " " + body.at("name").get<std::string>()] = handle;
+        } else if (text.rfind("\tset ", 0) == 0 || text.rfind("\tchain ", 0) == 0) {
+            std::string kind_name = text.substr(1, text.size() - 3); // "set x" without " {"
+            if (text.rfind("\tchain ", 0) == 0) chain = kind_name.substr(6);
+            out[kind_name] = handle;
+        } else {
+            // A rule, by its chain and text: its place may change as other rules come and go.
+            out["rule " + chain + ": " + text.substr(text.find_first_not_of('\t'))] = handle;
+        }
     }
     return out;
 }

@@ -100,14 +100,12 @@ namespace {
 
 using namespace rolewall;
 
-SetContent empty_set(const std::string &role, const char *suffix, KeyType type, bool interval,
-                     const char *what) {
+SetContent empty_set(const std::string &role, const char *suffix, KeyType type, bool interval) {
     SetContent s;
     s.spec.name = role + "_" + suffix;
     s.spec.type = type;
     s.spec.interval = interval;
     s.spec.role = role;
-    s.spec.comment = role + ": " + what;
     return s;
 }
 
@@ -117,16 +115,16 @@ void sort_elements(SetContent &s) {
 }
 
 void add_role(const RoleSpec &r, Layout &layout) {
+    if (!r.enabled) return; // the table holds nothing of a disabled role
     layout.roles.push_back({r.id, r.title.empty() ? r.id : r.title});
-    SetContent tcp = empty_set(r.id, "tcp", KeyType::inet_service, true, "TCP ports");
-    SetContent udp = empty_set(r.id, "udp", KeyType::inet_service, true, "UDP ports");
-    SetContent proto = empty_set(r.id, "proto", KeyType::inet_proto, false, "IP protocols");
-    SetContent ifs = empty_set(r.id, "if", KeyType::ifname, true, "input interfaces");
-    SetContent anyif =
-        empty_set(r.id, "anyif", KeyType::nf_proto, false, "families allowed on any interface");
-    SetContent v4 = empty_set(r.id, "v4", KeyType::ipv4_addr, true, "IPv4 sources");
-    SetContent v6 = empty_set(r.id, "v6", KeyType::ipv6_addr, true, "IPv6 sources");
-    if (r.enabled) {
+    SetContent tcp = empty_set(r.id, "tcp", KeyType::inet_service, true);
+    SetContent udp = empty_set(r.id, "udp", KeyType::inet_service, true);
+    SetContent proto = empty_set(r.id, "proto", KeyType::inet_proto, false);
+    SetContent ifs = empty_set(r.id, "if", KeyType::ifname, true);
+    SetContent anyif = empty_set(r.id, "anyif", KeyType::nf_proto, false);
+    SetContent v4 = empty_set(r.id, "v4", KeyType::ipv4_addr, true);
+    SetContent v6 = empty_set(r.id, "v6", KeyType::ipv6_addr, true);
+    {
         for (const auto &p : r.tcp)
             tcp.elements.push_back(port_element({p.first, p.last}, r.id + ": " + p.service));
         for (const auto &p : r.udp)
@@ -147,6 +145,8 @@ void add_role(const RoleSpec &r, Layout &layout) {
         }
     }
     for (SetContent *s : {&tcp, &udp, &proto, &ifs, &anyif, &v4, &v6}) {
+        bool ports = s == &tcp || s == &udp || s == &proto;
+        if (ports && s->elements.empty()) continue; // only the port sets a role has
         sort_elements(*s);
         layout.sets.push_back(std::move(*s));
     }

@@ -47,8 +47,9 @@ struct RoleSpec {
     std::vector<std::string> interfaces; // empty: any
     std::vector<std::string> sources;    // CIDRs; empty: any
 };
-// The layout build_layout() makes for such roles: seven sets per role, every element
-// commented "<role>: <service>", sets and roles in name order.
+// The layout build_layout() makes for such roles: for each enabled role its scope sets and the
+// port sets it has, every element commented "<role>: <service>", sets and roles in name order.
+// Ports are not merged, so that a test can make the kernel refuse overlapping ones.
 rolewall::Layout make_layout(const std::vector<RoleSpec> &roles,
                              rolewall::Policy policy = rolewall::Policy::drop);
 // `count` distinct IPv4 /32 sources from 198.18.0.0/15 (a benchmarking range), for big scopes.

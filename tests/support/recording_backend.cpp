@@ -13,7 +13,7 @@ Result<ApplyReport> RecordingBackend::apply(const Layout &desired, const ApplyHi
     ApplyReport r;
     if (applied.empty()) {
         r.kind = ApplyReport::Kind::created;
-    } else if (applied.back().fingerprint() != desired.fingerprint()) {
+    } else if (!applied.back().same_skeleton(desired)) {
         r.kind = ApplyReport::Kind::replaced;
     } else {
         auto changes = diff(applied.back().sets, desired.sets);
@@ -29,6 +29,14 @@ Result<ApplyReport> RecordingBackend::apply(const Layout &desired, const ApplyHi
 
 Status RecordingBackend::check(const Layout &) {
     return Ok{};
+}
+
+Result<KernelCheck> RecordingBackend::verify(const Layout &expected) {
+    KernelCheck out;
+    out.matches = !applied.empty() && applied.back().roles == expected.roles &&
+                  applied.back().sets == expected.sets && applied.back().same_skeleton(expected);
+    if (!out.matches) out.differences.push_back("the last layout applied differs (test)");
+    return out;
 }
 
 Result<std::vector<SetContent>> RecordingBackend::read() {

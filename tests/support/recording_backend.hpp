@@ -14,6 +14,7 @@ class RecordingBackend : public rolewall::Backend {
     rolewall::Result<rolewall::ApplyReport> apply(const rolewall::Layout &desired,
                                                   const rolewall::ApplyHint &hint) override;
     rolewall::Status check(const rolewall::Layout &desired) override;
+    rolewall::Result<rolewall::KernelCheck> verify(const rolewall::Layout &expected) override;
     rolewall::Result<std::vector<rolewall::SetContent>> read() override;
 
     std::vector<rolewall::Layout> applied;

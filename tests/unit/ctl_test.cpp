@@ -4,6 +4,7 @@
 #include "json_schema.hpp"
 #include "util.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -94,6 +95,15 @@ TEST_CASE("rolewallctl render prints the ruleset of a config") {
     CHECK_THAT(r.out, Catch::StartsWith("#!/usr/sbin/nft -f\n") &&
                           Catch::Contains(test::read_file(test::source_dir() +
                                                           "/tests/data/golden/scoped.nft")));
+}
+
+TEST_CASE("rolewallctl render of the shipped config fits on one screen (60 lines)") {
+    auto r = test::ctl({"render", "--catalog", test::source_dir() + "/catalog", "--config",
+                        test::source_dir() + "/etc/rolewall/rolewall.toml"});
+    REQUIRE(r.status == 0);
+    INFO(r.out);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') <= 60);
+    CHECK_THAT(r.out, Catch::Contains("chain role-ssh {"));
 }
 
 TEST_CASE("rolewallctl check accepts a valid config and rejects a broken one with file and line") {
