@@ -41,6 +41,12 @@ bool refused_as_stale(const BatchOutcome &out, const SealedBatch &batch) {
     });
 }
 
+Error owned_elsewhere(std::uint32_t port) {
+    return make_error(Errc::kernel_rejected,
+                      "table inet rolewall belongs to another process (netlink port " +
+                          std::to_string(port) + "); nothing was changed");
+}
+
 // Batch memory kept for the next batch up to this size; a rare larger one (100,000 entries
 // make 6.5 MB) is given back.
 constexpr std::size_t kept_buffer = 1 << 20;
@@ -157,16 +163,54 @@ Result<KernelCheck> NftBackend::verify(const Layout &expected) {
     return out;
 }
 
+Result<TablePresence> NftBackend::presence() {
+    auto table = read_table(impl_->sock, table_name);
+    if (!table) return table.error();
+    TablePresence p;
+    if (!*table) return p;
+    const KernelTable &t = **table;
+    p.exists = true;
+    if (t.owner && *t.owner != impl_->sock.portid()) p.other_owner = t.owner;
+    p.comment = t.comment;
+    p.failsafe = t.comment == table_comment(failsafe_layout(), fingerprint_in(t.comment));
+    return p;
+}
+
+// One NEWTABLE with our flags, tied to the generation read with the table: a table that
+// changed hands in between is refused (ERESTART) and read again.
+Result<ApplyReport> NftBackend::keep() {
+    Impl &m = *impl_;
+    m.cache.reset(); // the next apply() reads the table back and compares it
+    for (int attempt = 0; attempt < read_attempts; ++attempt) {
+        auto gen = read_generation(m.sock);
+        if (!gen) return gen.error();
+        auto table = read_table(m.sock, table_name);
+        if (!table) return table.error();
+        ApplyReport report;
+        if (!*table) return report;
+        const KernelTable &t = **table;
+        if (t.owner && *t.owner != m.sock.portid()) return owned_elsewhere(*t.owner);
+        // Ours already, no flags to give, or not persist (the kernel adopts only those).
+        if (t.owner || !m.flags || !(t.flags & table_flag_persist)) return report;
+        Batch batch(m.sock.next_seq(), *gen);
+        add_table_adoption(batch, table_name, m.flags);
+        report.messages = batch.messages();
+        SealedBatch sealed = std::move(batch).commit();
+        auto out = m.sock.send(sealed);
+        if (!out) return out.error();
+        if (out->ok()) return report;
+        if (!refused_as_stale(*out, sealed)) return describe_refusal(sealed, *out);
+    }
+    return make_error(Errc::io, "table inet rolewall kept changing while it was taken over");
+}
+
 // What to send: everything when there is no table; the table anew when it is not exactly what
 // the backend knows (or cannot become ours: only an orphaned persist table can be taken over)
 // or the skeleton changes; else the changed roles in place, taking the table over first if
 // its owner went away.
 Result<Plan> NftBackend::Impl::plan(const Layout &desired, const ApplyHint &hint) {
     const Cache &c = *cache;
-    if (c.table && c.table->owner && !c.ours)
-        return make_error(Errc::kernel_rejected,
-                          "table inet rolewall belongs to another process (netlink port " +
-                              std::to_string(*c.table->owner) + "); nothing was changed");
+    if (c.table && c.table->owner && !c.ours) return owned_elsewhere(*c.table->owner);
     Plan p;
     bool adoptable = !flags || (c.table && (c.table->flags & table_flag_persist));
     bool in_place = c.table && c.known && adoptable && c.held.same_skeleton(desired);

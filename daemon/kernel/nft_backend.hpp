@@ -28,6 +28,8 @@ class NftBackend : public Backend {
     Result<KernelCheck> verify(const Layout &expected) override;
     // Reads the sets back; the next apply() compares the whole table again.
     Result<std::vector<SetContent>> read() override;
+    Result<TablePresence> presence() override;
+    Result<ApplyReport> keep() override;
 
     // owner|persist (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST) when the kernel has both, else 0:
     // the flags this backend gives table inet rolewall.

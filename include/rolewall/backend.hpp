@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +32,17 @@ struct ApplyReport {
 struct KernelCheck {
     bool matches = false;
     std::vector<std::string> differences; // empty when it matches
+};
+
+// Whether the kernel holds table inet rolewall, and whose it is (Backend::presence()).
+struct TablePresence {
+    bool exists = false;
+    // The netlink port of the live socket that owns the table when it is not this backend's
+    // (another rolewalld): the table cannot be changed while it lives. nullopt: the table is
+    // ours, orphaned (its owner went away; persist kept it), or has no owner flag at all.
+    std::optional<std::uint32_t> other_owner;
+    bool failsafe = false; // its comment says it is the fail-safe table
+    std::string comment;   // the table comment as the kernel holds it
 };
 
 // Which roles a change may have touched: the backend may take every other role's part of the
@@ -84,6 +97,17 @@ class Backend {
 
     // What the kernel holds now (sets of table inet rolewall), empty when there is no table.
     virtual Result<std::vector<SetContent>> read() = 0;
+
+    // Whether the kernel holds table inet rolewall and who owns it, read fresh; sends nothing.
+    virtual Result<TablePresence> presence() = 0;
+
+    // Keeps the table exactly as it is, but makes it this backend's: an orphaned table
+    // (persist, owner gone) is taken over for this socket, so that nothing else (`nft flush
+    // ruleset`, a stray nft) can remove it while rolewalld runs. Nothing else is sent: kind
+    // unchanged, messages 0 or 1. No table: unchanged, nothing sent. A table another live
+    // process owns: Error kernel_rejected naming its netlink port. The next apply() reads the
+    // table back and compares it as a first apply does.
+    virtual Result<ApplyReport> keep() = 0;
 };
 
 } // namespace rolewall

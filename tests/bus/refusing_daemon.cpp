@@ -30,6 +30,8 @@ class RefusingBackend final : public Backend {
     Status check(const Layout &desired) override { return real_.check(desired); }
     Result<KernelCheck> verify(const Layout &expected) override { return real_.verify(expected); }
     Result<std::vector<SetContent>> read() override { return real_.read(); }
+    Result<TablePresence> presence() override { return real_.presence(); }
+    Result<ApplyReport> keep() override { return real_.keep(); }
 
   private:
     Backend &real_;

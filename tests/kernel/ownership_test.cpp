@@ -114,3 +114,73 @@ TEST_CASE("Nobody else can change or delete the table while the backend owns it"
     CHECK_THAT(r.error().message, Catch::Contains("belongs to another process"));
     CHECK(listing() == before);
 }
+
+TEST_CASE("presence() tells whether there is a table and whether another process owns it") {
+    auto backend = open_backend();
+    auto none = backend->presence();
+    REQUIRE(none.ok());
+    CHECK_FALSE(none->exists);
+    CHECK_FALSE(none->other_owner);
+
+    apply_ok(*backend, failsafe_layout());
+    auto mine = backend->presence();
+    REQUIRE(mine.ok());
+    CHECK(mine->exists);
+    CHECK(mine->failsafe);
+    CHECK_FALSE(mine->other_owner);
+    CHECK(fingerprint_in(mine->comment) == nft_fingerprint(failsafe_layout()));
+
+    // A table without roles is not told apart by its sets (it has none) but by presence().
+    apply_ok(*backend, make_layout({}));
+    auto other = open_backend();
+    auto seen = other->presence();
+    REQUIRE(seen.ok());
+    CHECK(seen->exists);
+    CHECK_FALSE(seen->failsafe);
+    if (backend->table_flags()) CHECK(seen->other_owner.has_value());
+}
+
+TEST_CASE("keep() takes an orphaned table over and changes nothing else") {
+    if (!has_owner_flags()) return; // nothing to take over without owner|persist
+    Layout layout = make_layout(sample_roles());
+    REQUIRE(apply_in_child(layout, Ending::sigkill) == SIGKILL);
+    std::string before = table_text();
+    auto handles_before = handles();
+    std::uint32_t gen = generation();
+
+    auto backend = open_backend();
+    auto r = backend->keep();
+    REQUIRE(r.ok());
+    CHECK(r->kind == ApplyReport::Kind::unchanged);
+    CHECK(r->messages == 1);
+    CHECK(generation() == gen + 1);
+    CHECK(table_text() == before);
+    CHECK(handles() == handles_before);
+    CHECK_THAT(listing(), Catch::Contains("progname kernel_tests"));
+    // Ours now: `nft flush ruleset` leaves it, another backend cannot take it.
+    REQUIRE(in_private_netns());
+    CHECK(nft({"flush", "ruleset"}).status == 0);
+    CHECK(table_text() == before);
+    auto other = open_backend();
+    auto refused = other->keep();
+    REQUIRE_FALSE(refused.ok());
+    CHECK_THAT(refused.error().message, Catch::Contains("belongs to another process"));
+    // Kept twice: nothing to send. The next apply compares the table and keeps it in place.
+    auto again = backend->keep();
+    REQUIRE(again.ok());
+    CHECK(again->messages == 0);
+    auto applied = backend->apply(layout, ApplyHint::everything());
+    REQUIRE(applied.ok());
+    CHECK(applied->kind == ApplyReport::Kind::unchanged);
+    CHECK(handles() == handles_before);
+}
+
+TEST_CASE("keep() with no table sends nothing") {
+    auto backend = open_backend();
+    std::uint32_t gen = generation();
+    auto r = backend->keep();
+    REQUIRE(r.ok());
+    CHECK(r->messages == 0);
+    CHECK(generation() == gen);
+    CHECK_FALSE(table_exists());
+}

@@ -44,4 +44,16 @@ Result<std::vector<SetContent>> RecordingBackend::read() {
     return applied.back().sets;
 }
 
+Result<TablePresence> RecordingBackend::presence() {
+    TablePresence p;
+    p.exists = !applied.empty();
+    p.failsafe = p.exists && applied.back().failsafe;
+    return p;
+}
+
+Result<ApplyReport> RecordingBackend::keep() {
+    ++kept;
+    return ApplyReport{};
+}
+
 } // namespace testsupport

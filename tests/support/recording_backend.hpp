@@ -16,9 +16,14 @@ class RecordingBackend : public rolewall::Backend {
     rolewall::Status check(const rolewall::Layout &desired) override;
     rolewall::Result<rolewall::KernelCheck> verify(const rolewall::Layout &expected) override;
     rolewall::Result<std::vector<rolewall::SetContent>> read() override;
+    // exists once a layout was applied (failsafe as the last one says); never another owner.
+    rolewall::Result<rolewall::TablePresence> presence() override;
+    // Counts the calls; changes nothing.
+    rolewall::Result<rolewall::ApplyReport> keep() override;
 
     std::vector<rolewall::Layout> applied;
     std::vector<rolewall::ApplyHint> hints; // the hint of each apply() call
+    int kept = 0;                           // keep() calls
     bool fail_next = false; // the next apply fails with kernel_rejected and changes nothing
 };
 
