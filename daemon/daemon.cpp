@@ -3,6 +3,7 @@
 #include "bus/server.hpp"
 #include "bus_names.hpp"
 #include "log.hpp"
+#include "owner.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -52,7 +53,8 @@ std::string apply_text(const ApplyReport &a) {
     case ApplyReport::Kind::created:
         return "table created";
     case ApplyReport::Kind::replaced:
-        return "table replaced";
+        return a.differences.empty() ? "table replaced"
+                                     : "table replaced: it was not what rolewalld builds";
     case ApplyReport::Kind::elements:
         return std::to_string(a.added) + " elements added, " + std::to_string(a.removed) +
                " removed";
@@ -79,7 +81,8 @@ std::uint64_t monotonic_usec() {
 
 } // namespace
 
-Daemon::Daemon(Backend &backend, Sources sources) : manager_(backend, std::move(sources)) {}
+Daemon::Daemon(Backend &backend, Sources sources)
+    : backend_(backend), manager_(backend, std::move(sources)) {}
 
 Daemon::~Daemon() {
     bus_.reset();
@@ -101,6 +104,7 @@ bool Daemon::start() {
     auto report = manager_.start();
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began);
     if (!report) return fail_closed(report.error());
+    log_repair(report->apply, "at start");
     log_notices(*report);
     for (const auto &[name, r] : manager_.enabled())
         log::info("role '" + name + "' enabled (" + scope_text(r.scope) + "; origin " +
@@ -112,16 +116,54 @@ bool Daemon::start() {
     return true;
 }
 
+// The table was not what rolewalld builds (changed while no rolewalld ran, or behind its back):
+// what differed, and that it was replaced in one transaction.
+void Daemon::log_repair(const ApplyReport &apply, const std::string &when) {
+    if (apply.differences.empty()) return;
+    constexpr std::size_t shown = 20;
+    std::string list, all;
+    for (std::size_t i = 0; i < apply.differences.size(); ++i) {
+        if (i < shown) list += "\n  " + apply.differences[i];
+        all += (i ? "\n" : "") + apply.differences[i];
+    }
+    if (apply.differences.size() > shown)
+        list += "\n  ... (" + std::to_string(apply.differences.size()) + " differences in all)";
+    log::warning("table inet rolewall " + when +
+                     " was not what rolewalld builds; it was replaced in one transaction. "
+                     "What differed:" +
+                     list,
+                 {{"KERNEL_DIFFERENCES", all},
+                  {"KERNEL_DIFFERENCE_COUNT", std::to_string(apply.differences.size())},
+                  {"KERNEL_ACTION", "replaced"}});
+}
+
+// A table another live process owns: that process is the firewall (most likely another
+// rolewalld), so this one says who it is and exits instead of running degraded beside it.
+bool Daemon::another_owner() {
+    auto there = backend_.presence();
+    if (!there || !there->other_owner) return false;
+    std::string who = describe_netlink_owner(*there->other_owner);
+    log::error(who + " owns table inet rolewall; only one rolewalld can run in a network "
+                     "namespace, this one exits and leaves the table to it",
+               {{"OWNER_PORT", std::to_string(*there->other_owner)}});
+    notify("STATUS=Failed to start: " + who + " owns table inet rolewall");
+    return true;
+}
+
 // The start failed: the host keeps a firewall all the same (the table the kernel holds, or the
-// fail-safe) and the daemon runs degraded. False only when even that failed.
+// fail-safe) and the daemon runs degraded. False only when even that failed, or when another
+// live process owns the table.
 bool Daemon::fail_closed(const Error &e) {
+    if (another_owner()) return false;
     log::error("cannot start: " + e.describe(), {{"ROLE", e.role}, {"SERVICE", e.service}});
     auto held = manager_.hold(e);
     if (!held) {
+        if (another_owner()) return false;
         log::error("cannot apply the fail-safe table either: " + held.error().describe());
         notify("STATUS=Failed to start: " + e.message);
         return false;
     }
+    log_notices(*held);
     log::error("running degraded: " + ruleset_text() +
                "; every change but a reload is refused until a reload succeeds");
     return true;
@@ -290,6 +332,7 @@ Result<Report> Daemon::reload(const std::string &who) {
                        e.describe(),
                    {{"ROLE", e.role}, {"SERVICE", e.service}});
     } else {
+        log_repair(report->apply, "at reload");
         changed(*report, "reload", who);
         if (was_degraded) log::notice("left degraded mode: the ruleset of the config is in force");
         log::notice("reloaded: " + enabled_text() + " (" + apply_text(report->apply) + ")");

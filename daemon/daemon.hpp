@@ -41,6 +41,8 @@ class Daemon {
 
     bool start();
     bool fail_closed(const Error &error);
+    bool another_owner();
+    void log_repair(const ApplyReport &apply, const std::string &when);
     std::string ruleset_text() const;
     bool setup_signals();
     bool handle_signals(); // false: time to exit
@@ -55,6 +57,7 @@ class Daemon {
     std::string enabled_text() const;
     int poll_timeout() const;
 
+    Backend &backend_;
     Manager manager_;
     std::unique_ptr<bus::BusServer> bus_;
     int signal_fd_ = -1;

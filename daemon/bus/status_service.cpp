@@ -4,6 +4,9 @@
 #include "errors.hpp"
 #include "manager_service.hpp"
 
+#include <chrono>
+#include <cstdint>
+
 namespace rolewall::bus {
 
 namespace {
@@ -11,6 +14,14 @@ namespace {
 // Degraded: the message and every problem, "file:line:column: message", one per line.
 std::string error_text(const Health &h) {
     return h.degraded ? h.error.describe() : std::string();
+}
+
+// CLOCK_REALTIME microseconds: when the daemon answered, for countdowns in clients whose clock
+// differs.
+std::uint64_t realtime_usec() {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
 }
 
 } // namespace
@@ -26,6 +37,7 @@ std::map<std::string, sdbus::Variant> ManagerService::GetStatus() {
             {"kernel", sdbus::Variant(std::string(kernel_match_name(kernel.state)))},
             {"kernel_differences", sdbus::Variant(kernel.differences)},
             {"started", sdbus::Variant(manager_.started_at())},
+            {"now", sdbus::Variant(realtime_usec())},
         };
     });
 }

@@ -2,7 +2,7 @@
 // kernel back to tell whether it holds what the daemon put there.
 #include "rolewall/manager.hpp"
 
-#include <algorithm>
+#include <string>
 
 namespace rolewall {
 
@@ -39,13 +39,31 @@ Status Manager::check_running() const {
             "'rolewallctl reload')");
 }
 
-// The kernel holds a table with sets: the last good state, kept exactly as it is. Anything
-// else (no table, a table without sets, one that cannot even be read) gives way to the
-// fail-safe, in one transaction.
+// The kernel holds a table: the last good state, kept exactly as it is and taken over, so that
+// nothing (`nft flush ruleset`, a stray nft) can remove it while the daemon runs degraded. No
+// table (or one that cannot be read) gives way to the fail-safe, in one transaction; a
+// fail-safe table left by a degraded daemon before is applied again (the backend compares it
+// and keeps it if it is exactly that), so that it is called the fail-safe, not last good. A table
+// another live process owns is neither: that process is the firewall, and this daemon cannot
+// run (the error names the owner's netlink port; the daemon names its process).
 Result<Report> Manager::hold(const Error &why) {
     Report report;
-    auto sets = backend_.read();
-    if (sets && !sets->empty()) {
+    auto there = backend_.presence();
+    if (there && there->other_owner)
+        return make_error(Errc::kernel_rejected,
+                          "table inet rolewall belongs to another live process (netlink port " +
+                              std::to_string(*there->other_owner) + ")");
+    if (there && there->exists && !there->failsafe) {
+        // Taken over when it can be; when not (raced by another process: then that one's
+        // error), the table stays as it is all the same.
+        auto kept = backend_.keep();
+        if (!kept) {
+            if (auto again = backend_.presence(); again && again->other_owner) return kept.error();
+            report.notices.push_back({"the table inet rolewall the kernel holds is kept as it "
+                                      "is, but could not be taken over: " +
+                                          kept.error().message,
+                                      ""});
+        }
         health_ = {true, why, Ruleset::last_good};
         return report;
     }
@@ -59,34 +77,6 @@ Result<Report> Manager::hold(const Error &why) {
     return report;
 }
 
-namespace {
-
-bool same_elements(const SetContent &a, const SetContent &b) {
-    return a.elements == b.elements;
-}
-
-// Set by set: missing, extra, or with other elements.
-std::vector<std::string> set_differences(const std::vector<SetContent> &want,
-                                         const std::vector<SetContent> &have) {
-    std::vector<std::string> out;
-    auto by_name = [](const SetContent &s, const std::string &n) { return s.spec.name < n; };
-    for (const SetContent &w : want) {
-        auto it = std::lower_bound(have.begin(), have.end(), w.spec.name, by_name);
-        if (it == have.end() || it->spec.name != w.spec.name)
-            out.push_back("set " + w.spec.name + " is missing");
-        else if (!(it->spec == w.spec) || !same_elements(*it, w))
-            out.push_back("set " + w.spec.name + " holds other elements than rolewalld put there");
-    }
-    for (const SetContent &h : have) {
-        auto it = std::lower_bound(want.begin(), want.end(), h.spec.name, by_name);
-        if (it == want.end() || it->spec.name != h.spec.name)
-            out.push_back("set " + h.spec.name + " is not one rolewalld made");
-    }
-    return out;
-}
-
-} // namespace
-
 KernelMatch Manager::verify_kernel() {
     KernelMatch m;
     if (health_.ruleset == Ruleset::last_good) {
@@ -94,13 +84,13 @@ KernelMatch Manager::verify_kernel() {
                                 "there is nothing rolewalld built to compare it with");
         return m;
     }
-    auto sets = backend_.read();
-    if (!sets) {
-        m.differences.push_back("the kernel could not be read: " + sets.error().message);
+    auto check = backend_.verify(layout_);
+    if (!check) {
+        m.differences.push_back("the kernel could not be read: " + check.error().message);
         return m;
     }
-    m.differences = set_differences(layout_.sets, *sets);
-    m.state = m.differences.empty() ? KernelMatch::State::matches : KernelMatch::State::differs;
+    m.differences = std::move(check->differences);
+    m.state = check->matches ? KernelMatch::State::matches : KernelMatch::State::differs;
     return m;
 }
 

@@ -153,15 +153,16 @@ Result<Report> Manager::start() {
     StateRead read = state_file_.read(config->limits);
     SavedState state = read.good;
     if (!read.clean()) {
+        auto there = backend_.presence();
         auto sets = backend_.read();
-        KernelRoles kernel =
-            roles_in_kernel(sets ? *sets : std::vector<SetContent>{}, *catalog, *config);
+        KernelRoles kernel = roles_in_kernel(
+            there && there->exists, sets ? *sets : std::vector<SetContent>{}, *catalog, *config);
         state = recover_saved(read, kernel, *catalog, *config, notices);
     }
     note_vanished(*catalog, state, state_file_.path(), notices);
     catalog_ = std::move(*catalog);
     config_ = std::move(*config);
-    auto report = transact({&catalog_, &config_, std::move(state), {}});
+    auto report = transact({&catalog_, &config_, std::move(state), {}, false});
     if (!report) return report;
     started_ = true;
     health_ = Health{};
@@ -221,7 +222,7 @@ Result<Report> Manager::reload() {
                                    "' is dropped: the catalog no longer has that role",
                                name});
     }
-    auto report = transact({&*catalog, &*config, std::move(saved), std::move(runtime)});
+    auto report = transact({&*catalog, &*config, std::move(saved), std::move(runtime), true});
     if (!report) return report;
     catalog_ = std::move(*catalog);
     config_ = std::move(*config);
@@ -230,13 +231,16 @@ Result<Report> Manager::reload() {
 }
 
 // Builds the whole layout of the three layers and applies it (always, so that a kernel that
-// drifted is put right). The state file is not written: next.saved is what the file holds.
+// drifted is put right: at start the backend's first apply reads the whole table back; a
+// reload asks it to read it back again, ApplyHint::repair()). The state file is not written:
+// next.saved is what the file holds.
 Result<Report> Manager::transact(Next next) {
     Report report;
     EnabledRoles roles = effective_roles(*next.catalog, *next.config, next.saved, next.runtime);
     Layout layout =
         build_layout(*next.catalog, next.config->policy, next.config->ranges, scopes_of(roles));
-    auto applied = backend_.apply(layout, ApplyHint::everything());
+    auto applied =
+        backend_.apply(layout, next.repair ? ApplyHint::repair() : ApplyHint::everything());
     if (!applied) return applied.error();
     report.applied = true;
     report.apply = *applied;

@@ -17,13 +17,19 @@ bool holds_only(const std::vector<Element> &elements, const char *cidr) {
 }
 
 // The scope a role's scope sets stand for (the inverse of build_layout()'s fill); nullopt when
-// they are empty (the role is disabled); an error when they hold something no scope makes.
+// the role has no sets (the table holds only enabled roles); an error when they hold something
+// no scope makes.
 Result<std::optional<Scope>> decode_role(const SetIndex &sets, const std::string &role) {
+    bool any = false;
+    for (const char *suffix : role_set_suffixes)
+        any = any || sets.count(role + "_" + suffix);
+    if (!any) return std::optional<Scope>();
     const auto *ifs = elements_of(sets, role + "_if");
+    const auto *anyif = elements_of(sets, role + "_anyif");
     const auto *v4 = elements_of(sets, role + "_v4");
     const auto *v6 = elements_of(sets, role + "_v6");
-    if (!ifs || !v4 || !v6) return make_error(Errc::invalid_config, "sets missing");
-    if (v4->empty() && v6->empty()) return std::optional<Scope>();
+    if (!ifs || !anyif || !v4 || !v6) return make_error(Errc::invalid_config, "sets missing");
+    if (v4->empty() && v6->empty()) return make_error(Errc::invalid_config, "no sources");
     Scope scope;
     for (const Element &e : *ifs) {
         std::string quoted = element_key_str(KeyType::ifname, e); // "\"lan0\"", "\"vlan*\""
@@ -56,10 +62,10 @@ bool same_keys(const SetContent &a, const SetContent &b) {
 
 } // namespace
 
-KernelRoles roles_in_kernel(const std::vector<SetContent> &sets, const Catalog &catalog,
+KernelRoles roles_in_kernel(bool table, const std::vector<SetContent> &sets, const Catalog &catalog,
                             const Config &config) {
     KernelRoles out;
-    out.table = !sets.empty();
+    out.table = table || !sets.empty();
     if (!out.table) return out;
     SetIndex index;
     for (const SetContent &s : sets)

@@ -20,17 +20,17 @@ namespace rolewall {
 struct KernelRoles {
     bool table = false; // the kernel holds table inet rolewall
     // Per catalog role whose sets read back as build_layout() makes them: nullopt when the
-    // role's sets are empty (disabled), else its scope.
+    // role has no sets (disabled), else its scope.
     std::map<std::string, std::optional<Scope>> roles;
     // Catalog roles whose sets are not what build_layout() makes of any scope (edited by
     // hand, another layout): what they open cannot be told.
     std::set<std::string> unreadable;
 };
 
-// Reads the roles back from the sets of table inet rolewall (`sets` as Backend::read() gives
-// them; empty: no table). A scope read back is checked by building the role's sets from it
-// again and comparing the keys.
-KernelRoles roles_in_kernel(const std::vector<SetContent> &sets, const Catalog &catalog,
+// Reads the roles back from the sets of table inet rolewall (`table`: the kernel holds one;
+// `sets` as Backend::read() gives them). A scope read back is checked by building the role's
+// sets from it again and comparing the keys.
+KernelRoles roles_in_kernel(bool table, const std::vector<SetContent> &sets, const Catalog &catalog,
                             const Config &config);
 
 // At start: the saved layer of a state file with damaged entries. Good entries as they are; a

@@ -188,6 +188,7 @@ class Manager {
         const Config *config;
         SavedState saved;
         Runtime runtime;
+        bool repair; // read the whole table back and put right what differs (reload)
     };
     Result<Report> transact(Next next);
     // One role's entries in the saved state and the runtime layer after a change; nullopt:

@@ -51,4 +51,16 @@ inline Options runtime() {
     return {{"runtime", sdbus::Variant(true)}};
 }
 
+// `nft -s list table inet rolewall` in the namespace without what tells who owns it (the
+// " # progname X" nft adds to the first line, the table's flags line): its content alone.
+inline std::string table_listing(const Netns &ns) {
+    std::string out = ns.nft({"-s", "list", "table", "inet", "rolewall"}).out;
+    auto at = out.find(" # progname ");
+    if (at != std::string::npos && at < out.find('\n')) out.erase(at, out.find('\n') - at);
+    at = out.find("\n\tflags ");
+    if (at != std::string::npos && at < out.find("\n\tcomment "))
+        out.erase(at, out.find('\n', at + 1) - at);
+    return out;
+}
+
 } // namespace bustest

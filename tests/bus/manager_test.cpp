@@ -618,12 +618,24 @@ TEST_CASE(
         CHECK(f.backend.applied.back().failsafe);
         CHECK(m.health().ruleset == Ruleset::fail_safe);
     }
+    SECTION("with the fail-safe table a degraded daemon left: the fail-safe again") {
+        REQUIRE(m.hold(r.error()).ok());
+        Manager again(f.backend, f.sources);
+        auto r2 = again.start();
+        REQUIRE_FALSE(r2.ok());
+        REQUIRE(again.hold(r2.error()).ok());
+        CHECK(again.health().ruleset == Ruleset::fail_safe);
+        CHECK(again.layout().failsafe);
+        CHECK(f.backend.kept == 0);
+        return;
+    }
     SECTION("with a table in the kernel: kept as it is") {
         Fixture good;
         good.started();
         Manager held(good.backend, f.sources);
         REQUIRE(held.hold(r.error()).ok());
         CHECK(good.backend.applied.size() == 1); // nothing applied on top
+        CHECK(good.backend.kept == 1);           // but taken over, so nothing removes it
         CHECK(held.health().ruleset == Ruleset::last_good);
         CHECK(held.verify_kernel().state == KernelMatch::State::unknown);
         return;
@@ -645,6 +657,33 @@ TEST_CASE(
     CHECK_FALSE(f.backend.applied.back().failsafe);
     CHECK(m.verify_kernel().state == KernelMatch::State::matches);
     REQUIRE(m.enable("dc", {}, runtime()).ok());
+}
+
+TEST_CASE("A Manager does not hold a table another live process owns") {
+    Fixture f("[roles.nope]\n");
+    f.backend.other_owner = 4242;
+    Manager m(f.backend, f.sources);
+    auto r = m.start();
+    REQUIRE_FALSE(r.ok());
+    auto held = m.hold(r.error());
+    REQUIRE_FALSE(held.ok());
+    CHECK(held.error().message.find("netlink port 4242") != std::string::npos);
+    CHECK(f.backend.applied.empty()); // no fail-safe over the other's table
+    CHECK(f.backend.kept == 0);
+    CHECK_FALSE(m.health().degraded);
+}
+
+TEST_CASE("A reload reads the whole table back and repairs it, a start compares it at first") {
+    Fixture f;
+    Manager m(f.backend, f.sources);
+    REQUIRE(m.start().ok());
+    CHECK_FALSE(f.backend.hints.back().read_back()); // the backend's first apply reads anyway
+    CHECK(f.backend.hints.back().all());
+    REQUIRE(m.reload().ok());
+    CHECK(f.backend.hints.back().read_back());
+    CHECK(f.backend.hints.back().all());
+    REQUIRE(m.enable("dc", {}, runtime()).ok());
+    CHECK_FALSE(f.backend.hints.back().read_back()); // a toggle does not
 }
 
 TEST_CASE("Files that anyone but root could write are refused, with path and mode") {

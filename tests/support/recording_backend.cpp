@@ -6,6 +6,8 @@ using namespace rolewall;
 
 Result<ApplyReport> RecordingBackend::apply(const Layout &desired, const ApplyHint &hint) {
     hints.push_back(hint);
+    if (other_owner)
+        return make_error(Errc::kernel_rejected, "the table belongs to another process (test)");
     if (fail_next) {
         fail_next = false;
         return make_error(Errc::kernel_rejected, "the kernel refused the change (test)");
@@ -48,6 +50,7 @@ Result<TablePresence> RecordingBackend::presence() {
     TablePresence p;
     p.exists = !applied.empty();
     p.failsafe = p.exists && applied.back().failsafe;
+    p.other_owner = other_owner;
     return p;
 }
 

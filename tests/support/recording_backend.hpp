@@ -4,6 +4,8 @@
 
 #include "rolewall/backend.hpp"
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,7 +18,7 @@ class RecordingBackend : public rolewall::Backend {
     rolewall::Status check(const rolewall::Layout &desired) override;
     rolewall::Result<rolewall::KernelCheck> verify(const rolewall::Layout &expected) override;
     rolewall::Result<std::vector<rolewall::SetContent>> read() override;
-    // exists once a layout was applied (failsafe as the last one says); never another owner.
+    // exists once a layout was applied (failsafe as the last one says); other_owner as set.
     rolewall::Result<rolewall::TablePresence> presence() override;
     // Counts the calls; changes nothing.
     rolewall::Result<rolewall::ApplyReport> keep() override;
@@ -24,6 +26,8 @@ class RecordingBackend : public rolewall::Backend {
     std::vector<rolewall::Layout> applied;
     std::vector<rolewall::ApplyHint> hints; // the hint of each apply() call
     int kept = 0;                           // keep() calls
+    // When set: another live process owns the table (presence() says so; apply() is refused).
+    std::optional<std::uint32_t> other_owner;
     bool fail_next = false; // the next apply fails with kernel_rejected and changes nothing
 };
 
