@@ -89,6 +89,7 @@ TEST_CASE("A table changed while rolewalld was down is repaired at start and the
     auto status = s.client().GetStatus();
     CHECK(status.at("kernel").get<std::string>() == "matches");
     CHECK(status.at("kernel_differences").get<std::vector<std::string>>().empty());
+    CHECK(status.at("now").get<std::uint64_t>() >= status.at("started").get<std::uint64_t>());
     Run ctl = s.ctl({"status"});
     CHECK(ctl.status == 0);
     CHECK(has(ctl.out, "Kernel:  matches what rolewalld applied"));
