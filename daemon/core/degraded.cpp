@@ -1,6 +1,7 @@
 // Failing closed: what the Manager does when it cannot start (degraded mode), and reading the
 // kernel back to tell whether it holds what the daemon put there.
 #include "rolewall/manager.hpp"
+#include "rolewall/verdict.hpp"
 
 #include <string>
 
@@ -64,6 +65,11 @@ Result<Report> Manager::hold(const Error &why) {
                                           kept.error().message,
                                       ""});
         }
+        // What the kernel holds, as far as the sets tell it: what Explain and audit evaluate.
+        // The policy is not in the sets: drop, as every layout's default.
+        auto sets = backend_.read();
+        layout_ =
+            layout_from_sets(sets ? std::move(*sets) : std::vector<SetContent>{}, Policy::drop);
         health_ = {true, why, Ruleset::last_good};
         return report;
     }

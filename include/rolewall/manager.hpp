@@ -179,6 +179,8 @@ class Manager {
     const SavedState &saved() const { return saved_; }
     const Sources &sources() const { return sources_; }
     std::filesystem::path state_path() const { return state_file_.path(); }
+    // What the kernel was last given: the roles' layout; degraded, the fail-safe layout, or
+    // the kept table's sets as read at start (health().ruleset says which).
     const Layout &layout() const { return layout_; }
 
   private:

@@ -617,6 +617,7 @@ TEST_CASE(
         REQUIRE(f.backend.applied.size() == 1);
         CHECK(f.backend.applied.back().failsafe);
         CHECK(m.health().ruleset == Ruleset::fail_safe);
+        CHECK(m.layout().failsafe);
     }
     SECTION("with the fail-safe table a degraded daemon left: the fail-safe again") {
         REQUIRE(m.hold(r.error()).ok());
@@ -637,6 +638,8 @@ TEST_CASE(
         CHECK(good.backend.applied.size() == 1); // nothing applied on top
         CHECK(good.backend.kept == 1);           // but taken over, so nothing removes it
         CHECK(held.health().ruleset == Ruleset::last_good);
+        CHECK(held.layout().sets == good.backend.applied.back().sets); // what Explain sees
+        CHECK(held.layout().roles.size() == 1);
         CHECK(held.verify_kernel().state == KernelMatch::State::unknown);
         return;
     }
