@@ -59,7 +59,8 @@ std::vector<std::string> sources(std::size_t n) {
 Setup::Params shipped() {
     Setup::Params p;
     p.catalog = source_dir() + "/catalog";
-    p.config = "[roles.ssh]\n";
+    // 100,000 sources are above the default cap (65,536): the memory case raises it.
+    p.config = "[firewall]\nmax_sources_per_role = 100000\n\n[roles.ssh]\n";
     return p;
 }
 
