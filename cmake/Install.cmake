@@ -33,7 +33,7 @@ install(DIRECTORY "${_rw_src}/catalog/services" "${_rw_src}/catalog/roles"
         DESTINATION "${_rw_datadir}/rolewall/catalog"
         FILES_MATCHING PATTERN "*.toml")
 install(FILES "${_rw_src}/catalog/ERRATA.md"
-        DESTINATION "${_rw_datadir}/rolewall/catalog" OPTIONAL)
+        DESTINATION "${_rw_datadir}/rolewall/catalog")
 
 # --- D-Bus and polkit -----------------------------------------------------------------------
 install(FILES "${_rw_src}/systemd/org.rolewall1.service"

@@ -71,7 +71,7 @@ Caller Authorizer::identify(const sdbus::Message &message) {
     return c;
 }
 
-void Authorizer::check(const Caller &caller, Done given) {
+void Authorizer::check(const Caller &caller, const Done &given) {
     if (caller.uid && *caller.uid == 0) return given({true, {}});
     Done done = [this, caller, given](const Decision &d) {
         if (!d.allowed && refused_) refused_(caller, d);

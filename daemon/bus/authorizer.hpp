@@ -48,7 +48,7 @@ class Authorizer {
     // Calls `done` exactly once: right away for uid 0, else when polkit answers (from the
     // event loop, later). polkit is asked without user interaction; when it is not on the
     // bus, or fails, or says no, the answer is a refusal.
-    void check(const Caller &caller, Done done);
+    void check(const Caller &caller, const Done &done);
 
   private:
     sdbus::IConnection &connection_;

@@ -168,8 +168,8 @@ void ManagerService::Reload(sdbus::Result<> &&result) {
 // Arguments are checked after authorization, so that a refused caller learns nothing but
 // AccessDenied. The reply is sent after the signals, so a caller that got it has seen them.
 template <typename Reply, typename Send>
-void ManagerService::authorized_change(Reply &&result, std::string what, Action action, Send send,
-                                       bool tell) {
+void ManagerService::authorized_change(Reply &&result, const std::string &what, Action action,
+                                       Send send, bool tell) {
     Caller caller = authorizer_.identify(*getObject().getCurrentlyProcessedMessage());
     // sdbus::Result is move-only and std::function copies: share it.
     auto reply = std::make_shared<std::decay_t<Reply>>(std::move(result));

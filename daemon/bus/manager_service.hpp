@@ -73,7 +73,7 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
     // Authorizes the caller of the current message, runs `action`, tells hooks_.changed (when
     // `tell`) and answers `result` with send(result, report).
     template <typename Reply, typename Send>
-    void authorized_change(Reply &&result, std::string what, Action action, Send send,
+    void authorized_change(Reply &&result, const std::string &what, Action action, Send send,
                            bool tell = true);
     // EnableRole and DisableRole: options read from the raw message now (it is the current
     // message only during the handler), checked after authorization.

@@ -26,7 +26,7 @@ std::string TableReader::field(std::string_view key) const {
     return context_.empty() ? std::string(key) : context_ + "." + std::string(key);
 }
 
-void TableReader::error(std::string_view key, std::string message) {
+void TableReader::error(std::string_view key, const std::string &message) {
     const toml::node *n = table_.get(key);
     std::string text = "field '" + field(key) + "': " + message;
     if (n)
@@ -35,7 +35,7 @@ void TableReader::error(std::string_view key, std::string message) {
         diags_.add(file_, table_.source(), std::move(text));
 }
 
-void TableReader::error_here(std::string message) {
+void TableReader::error_here(const std::string &message) {
     std::string where = context_.empty() ? "" : context_ + ": ";
     diags_.add(file_, table_.source(), where + message);
 }

@@ -42,8 +42,8 @@ class TableReader {
     // Reports every key that no getter asked for.
     void finish();
 
-    void error(std::string_view key, std::string message); // at the key's value
-    void error_here(std::string message);                  // at the table
+    void error(std::string_view key, const std::string &message); // at the key's value
+    void error_here(const std::string &message);                  // at the table
     const std::string &file() const { return file_; }
     std::string field(std::string_view key) const; // "roles.ad-dc.sources"
 

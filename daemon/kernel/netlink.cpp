@@ -115,7 +115,8 @@ Result<NetlinkSocket> NetlinkSocket::open() {
     timeval tv{recv_timeout_s, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     auto seq = static_cast<std::uint32_t>(time(nullptr));
-    return NetlinkSocket(std::move(sock), mnl_socket_get_portid(sock.get()), seq);
+    std::uint32_t portid = mnl_socket_get_portid(sock.get()); // before sock is moved from
+    return NetlinkSocket(std::move(sock), portid, seq);
 }
 
 Status NetlinkSocket::make_room(std::size_t send_bytes, std::size_t acks) {

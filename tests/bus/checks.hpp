@@ -44,7 +44,7 @@ inline std::string refusal(const std::string &name, const std::function<void()> 
     return "";
 }
 
-inline Options sources(std::vector<std::string> s) {
+inline Options sources(const std::vector<std::string> &s) {
     return {{"sources", sdbus::Variant(s)}};
 }
 inline Options runtime() {

@@ -16,8 +16,8 @@ class RefusingBackend final : public Backend {
     explicit RefusingBackend(Backend &real) : real_(real) {}
     Result<ApplyReport> apply(const Layout &desired, const ApplyHint &hint) override {
         Element refused = ifname_element("refused0", "");
-        for (const auto &set : desired.sets)
-            for (const auto &e : set.elements)
+        for (const auto &set : desired.sets) {
+            for (const auto &e : set.elements) {
                 if (set.spec.type == KeyType::ifname && e.lo == refused.lo) {
                     Error err = make_error(Errc::kernel_rejected,
                                            "the kernel refused the change for role '" +
@@ -25,6 +25,8 @@ class RefusingBackend final : public Backend {
                     err.role = set.spec.role;
                     return err;
                 }
+            }
+        }
         return real_.apply(desired, hint);
     }
     Status check(const Layout &desired) override { return real_.check(desired); }

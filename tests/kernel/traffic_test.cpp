@@ -124,7 +124,7 @@ TEST_CASE("With the fail-safe table, SSH connects and nothing else does") {
     auto backend = NftBackend::open();
     REQUIRE(backend.ok());
     REQUIRE((*backend)->apply(failsafe_layout(), ApplyHint::everything()).ok());
-    for (const std::string &client : {hosts.lan, hosts.wan})
+    for (const std::string &client : {hosts.lan, hosts.wan}) {
         for (bool v6 : {false, true}) {
             std::string gw = hosts.gw_address(client, v6);
             INFO(client << " -> " << gw);
@@ -133,4 +133,5 @@ TEST_CASE("With the fail-safe table, SSH connects and nothing else does") {
             CHECK_FALSE(udp_echoes(client, gw, dns, timeout_ms));
             CHECK_FALSE(raw_arrives(client, gw, open_proto, servers, timeout_ms));
         }
+    }
 }
