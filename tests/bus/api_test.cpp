@@ -295,6 +295,7 @@ TEST_CASE("A scope of 30000 networks is applied as one change") {
 // --- Authorization ------------------------------------------------------------------------------
 
 TEST_CASE("A caller with uid 65534 gets AccessDenied and nothing changes") {
+    BUSTEST_NEEDS_REAL_ROOT("a client with uid 65534");
     Setup s;
     std::string result = as_uid(nobody, s.address(), [](Client &c) {
         std::string out = error_of([&] { c.EnableRole("dc", {}); }) + " ";
@@ -313,6 +314,7 @@ TEST_CASE("A caller with uid 65534 gets AccessDenied and nothing changes") {
 }
 
 TEST_CASE("Refused calls are logged with uid, sender, method and role, at most 20 a minute") {
+    BUSTEST_NEEDS_REAL_ROOT("a client with uid 65534");
     Setup s;
     std::string sender = as_uid(nobody, s.address(), [](Client &c) {
         for (int i = 0; i < 30; ++i)
@@ -336,6 +338,7 @@ TEST_CASE("Refused calls are logged with uid, sender, method and role, at most 2
 }
 
 TEST_CASE("polkit's yes lets a caller with uid 65534 change the firewall, its no does not") {
+    BUSTEST_NEEDS_REAL_ROOT("a client with uid 65534");
     Setup s;
     SECTION("yes") {
         FakePolkit polkit(s.address(), "yes", s.dir.path());

@@ -162,6 +162,7 @@ TEST_CASE("rolewalld --apply-only with a broken config applies the fail-safe and
 
 TEST_CASE(
     "Under the fail-safe table only SSH gets through, and a Reload opens the config's roles") {
+    BUSTEST_NEEDS_REAL_ROOT("named network namespaces for the traffic (ip netns)");
     testns::Hosts hosts;
     REQUIRE(hosts.ok());
     Setup::Params p;
@@ -215,6 +216,7 @@ TEST_CASE("A config or state directory others could write to makes the daemon de
     SECTION("a state directory owned by another user") {
         refused = s.dir.path() / "state";
         fs::create_directory(refused);
+        BUSTEST_NEEDS_REAL_ROOT("chown to another user");
         REQUIRE(::chown(refused.c_str(), 1000, 1000) == 0);
         why = ", not by root"; // uid 1000 is not mapped into the daemon's user namespace
     }

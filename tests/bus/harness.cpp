@@ -39,13 +39,6 @@ namespace {
 
 using testsupport::die_with_parent;
 
-void write_text(const std::string &path, const std::string &text) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size()))
-        die(path.c_str());
-    ::close(fd);
-}
-
 void enter_ns(pid_t holder, int type) {
     std::string path =
         "/proc/" + std::to_string(holder) + "/ns/" + (type == CLONE_NEWUSER ? "user" : "net");
@@ -124,6 +117,21 @@ void journal_stream_is_stderr() {
 
 } // namespace
 
+namespace {
+bool tests_as_real_root = false;
+} // namespace
+
+std::string enter_test_namespace() {
+    tests_as_real_root = geteuid() == 0;
+    if (tests_as_real_root) return "";
+    std::string why = testsupport::unshare_as_root();
+    return why.empty() ? "" : "they need root or a user namespace (" + why + ")";
+}
+
+bool real_root() {
+    return tests_as_real_root;
+}
+
 bool have_root() {
     return geteuid() == 0;
 }
@@ -147,17 +155,15 @@ Run run(const std::vector<std::string> &argv, const RunOptions &o) {
 Netns::Netns() {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) throw std::runtime_error("pipe");
-    uid_t uid = geteuid();
-    gid_t gid = getegid();
     pid_t parent = getpid();
     holder_ = fork();
     if (holder_ == 0) {
         die_with_parent(parent);
         ::close(p[0]);
-        if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0) die("unshare");
-        write_text("/proc/self/setgroups", "deny");
-        write_text("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1");
-        write_text("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1");
+        if (std::string why = testsupport::unshare_as_root(CLONE_NEWNET); !why.empty()) {
+            std::fprintf(stderr, "harness child: %s\n", why.c_str());
+            _exit(120);
+        }
         if (::write(p[1], "x", 1) != 1) die("write");
         for (;;)
             pause();

@@ -10,6 +10,7 @@
 #include "rolewall/bus/manager_proxy.h"
 #include "rolewall/ruleset.hpp"
 #include "run.hpp"
+#include "skip.hpp"
 #include "support.hpp"
 
 #include <chrono>
@@ -33,8 +34,17 @@ using testsupport::TempDir;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// The integration tests need real root: setns() into the namespace from outside and a client
-// running as uid 65534.
+// Who runs the tests. Real root runs all of them. Anyone else runs them inside a user namespace
+// of their own where they are uid 0, as under `unshare -r` (enter_test_namespace(), called by
+// main before anything starts a thread): the private bus, the clients and rolewalld (in a user +
+// network namespace below that one, as always) then see each other as root, as they do on a real
+// system bus. What a user namespace cannot give is skipped by BUSTEST_NEEDS_REAL_ROOT(what): a
+// client with another uid (65534), files of another owner, named network namespaces for traffic,
+// the real polkitd.
+// Returns "" when the tests can run, else why not (not root and no user namespaces).
+std::string enter_test_namespace();
+bool real_root(); // the tests run as the machine's root, not in a user namespace
+// The benchmarks (bench/): they run as real root only.
 bool have_root();
 
 using testsupport::Run;
@@ -236,3 +246,9 @@ struct Setup {
 std::string consistency(Setup &s, const std::string &catalog_dir);
 
 } // namespace bustest
+
+// In a TEST_CASE body: skips the test unless it runs as real root, saying what needs it.
+#define BUSTEST_NEEDS_REAL_ROOT(what)                                                              \
+    do {                                                                                           \
+        if (!::bustest::real_root()) ROLEWALL_SKIP(std::string("needs real root: ") + (what));     \
+    } while (false)

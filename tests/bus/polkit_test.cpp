@@ -101,6 +101,7 @@ const char *const refuse_everyone =
 
 TEST_CASE("polkitd knows the shipped action with the documented defaults") {
     if (!have_polkitd()) ROLEWALL_SKIP("polkitd is not installed (Debian package polkitd)");
+    BUSTEST_NEEDS_REAL_ROOT("polkitd runs as its own user");
     Setup s;
     RealPolkit polkit(s.address(), s.dir.path(), "");
     RunOptions options;
@@ -115,6 +116,7 @@ TEST_CASE("polkitd knows the shipped action with the documented defaults") {
 
 TEST_CASE("With the real polkitd and the shipped policy, uid 65534 is refused") {
     if (!have_polkitd()) ROLEWALL_SKIP("polkitd is not installed (Debian package polkitd)");
+    BUSTEST_NEEDS_REAL_ROOT("polkitd runs as its own user");
     Setup s;
     RealPolkit polkit(s.address(), s.dir.path(), "");
     CHECK(nobody_enables(s) == error_access_denied);
@@ -124,6 +126,7 @@ TEST_CASE("With the real polkitd and the shipped policy, uid 65534 is refused") 
 
 TEST_CASE("A rules.d rule granting nobody's group lets uid 65534 change the firewall") {
     if (!have_polkitd()) ROLEWALL_SKIP("polkitd is not installed (Debian package polkitd)");
+    BUSTEST_NEEDS_REAL_ROOT("polkitd runs as its own user");
     Setup s;
     RealPolkit polkit(s.address(), s.dir.path(), grant_nogroup);
     CHECK(nobody_enables(s).empty());
@@ -133,6 +136,7 @@ TEST_CASE("A rules.d rule granting nobody's group lets uid 65534 change the fire
 
 TEST_CASE("Root is never asked about: a rule refusing everyone does not stop it") {
     if (!have_polkitd()) ROLEWALL_SKIP("polkitd is not installed (Debian package polkitd)");
+    BUSTEST_NEEDS_REAL_ROOT("polkitd runs as its own user");
     Setup s;
     RealPolkit polkit(s.address(), s.dir.path(), refuse_everyone);
     CHECK(nobody_enables(s) == error_access_denied); // the rule is in force

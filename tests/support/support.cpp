@@ -1,6 +1,10 @@
 #include "support.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
 #include <fstream>
+#include <sched.h>
 #include <sstream>
 #include <stdexcept>
 #include <sys/stat.h>
@@ -46,6 +50,30 @@ std::string source_dir() {
 }
 std::string fixture_catalog() {
     return source_dir() + "/tests/data/catalog";
+}
+
+namespace {
+
+bool write_proc(const char *path, const std::string &text) {
+    int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    return ok;
+}
+
+} // namespace
+
+std::string unshare_as_root(int extra) {
+    std::string uid = std::to_string(geteuid()), gid = std::to_string(getegid());
+    if (::unshare(CLONE_NEWUSER | extra) != 0)
+        return std::string("unshare(CLONE_NEWUSER): ") + std::strerror(errno);
+    for (const auto &[path, text] : {std::pair{"/proc/self/setgroups", std::string("deny")},
+                                     {"/proc/self/uid_map", "0 " + uid + " 1"},
+                                     {"/proc/self/gid_map", "0 " + gid + " 1"}})
+        if (!write_proc(path, text))
+            return std::string("writing ") + path + ": " + std::strerror(errno);
+    return "";
 }
 
 } // namespace testsupport

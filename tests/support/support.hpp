@@ -1,4 +1,5 @@
-// Helpers shared by the tests and the benchmarks: temporary directories and files.
+// Helpers shared by the tests and the benchmarks: temporary directories and files, a user
+// namespace of one's own.
 #pragma once
 
 #include <filesystem>
@@ -25,5 +26,10 @@ class TempDir {
 std::string read_file(const std::filesystem::path &path); // empty when missing
 std::string source_dir();                                 // the repository
 std::string fixture_catalog();                            // tests/data/catalog
+
+// As `unshare -r`: moves this process into a new user namespace where its uid and gid are 0
+// (and `extra` namespaces, e.g. CLONE_NEWNET, with it). Must be called while the process has one
+// thread. Returns "" on success, else why not (user namespaces disabled, ...).
+std::string unshare_as_root(int extra = 0);
 
 } // namespace testsupport
