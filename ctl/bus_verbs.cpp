@@ -154,6 +154,8 @@ std::string health_text(const StatusMap &s) {
                                                 : kernel + ":");
     for (const auto &d : status_value<std::vector<std::string>>(s, "kernel_differences"))
         out += "\n         " + d;
+    for (const auto &o : status_value<std::vector<std::string>>(s, "overrides"))
+        out += "\nSaved:   " + o;
     return out + "\n\n";
 }
 
@@ -165,6 +167,7 @@ void add_health(Json &out, const StatusMap &s) {
     out["kernel"] = status_value<std::string>(s, "kernel");
     out["kernel_differences"] = status_value<std::vector<std::string>>(s, "kernel_differences");
     out["started"] = status_value<std::uint64_t>(s, "started");
+    out["overrides"] = status_value<std::vector<std::string>>(s, "overrides");
 }
 
 void print_status(const EnabledList &roles, const StatusMap &status, bool json) {
@@ -267,6 +270,28 @@ void print_change(const std::string &role, const ResultMap &r, bool dry_run) {
     if (dry_run) std::printf("nothing was changed (dry run)\n");
 }
 
+// The result of a change as JSON (docs/JSON.md "enable"), keys in the order of the schema.
+Json change_json(const std::string &role, const ResultMap &r) {
+    return {{"role", role},
+            {"changed", bool_of(r, bus::result_changed)},
+            {"enabled", bool_of(r, bus::result_enabled)},
+            {"origin", string_of(r, bus::result_origin)},
+            {"interfaces", strings_of(r, bus::result_interfaces)},
+            {"sources", strings_of(r, bus::result_sources)},
+            {"was_enabled", bool_of(r, bus::result_was_enabled)},
+            {"was_origin", string_of(r, bus::result_was_origin)},
+            {"was_interfaces", strings_of(r, bus::result_was_interfaces)},
+            {"was_sources", strings_of(r, bus::result_was_sources)},
+            {"warnings", strings_of(r, bus::result_warnings)}};
+}
+
+void show_change(const Options &o, const std::string &role, const ResultMap &r) {
+    if (!o.json) return print_change(role, r, o.dry_run);
+    Json out = change_json(role, r);
+    out["dry_run"] = o.dry_run;
+    print_json(out);
+}
+
 void put(ResultMap &options, const char *key, const std::vector<std::string> &v) {
     if (!v.empty()) options[key] = sdbus::Variant(v);
 }
@@ -290,7 +315,7 @@ int verb_enable(const Options &o) {
     put(options, bus::option_dry_run, o.dry_run);
     const std::string &role = o.args[0];
     return with_daemon([&](Client &c) {
-        print_change(role, c.EnableRole(role, options), o.dry_run);
+        show_change(o, role, c.EnableRole(role, options));
         return exit_ok;
     });
 }
@@ -301,14 +326,44 @@ int verb_disable(const Options &o) {
     put(options, bus::option_dry_run, o.dry_run);
     const std::string &role = o.args[0];
     return with_daemon([&](Client &c) {
-        print_change(role, c.DisableRole(role, options), o.dry_run);
+        show_change(o, role, c.DisableRole(role, options));
         return exit_ok;
     });
 }
 
+// Every role's change, one after the other; with --json one object {"roles": [...]}.
+int verb_revert(const Options &o) {
+    if (o.all == !o.args.empty())
+        throw UsageError{"usage: rolewallctl revert ROLE... | revert --all"};
+    ResultMap options;
+    put(options, bus::option_all, o.all);
+    put(options, bus::option_dry_run, o.dry_run);
+    return with_daemon([&](Client &c) {
+        auto results = c.RevertRoles(o.args, options);
+        if (o.json) {
+            Json roles = Json::array();
+            for (const auto &[role, r] : results)
+                roles.push_back(change_json(role, r));
+            print_json({{"roles", std::move(roles)}, {"dry_run", o.dry_run}});
+        } else if (results.empty()) {
+            print("no role has a saved or runtime change: every role follows the config\n");
+        }
+        for (const auto &[role, r] : results)
+            if (!o.json) print_change(role, r, false);
+        if (!o.json && o.dry_run) print("nothing was changed (dry run)\n");
+        return exit_ok;
+    });
+}
+
+// The daemon's notices (a state entry that overrides the config, ...) go to stdout.
 int verb_reload(const Options &o) {
     return with_daemon([&](Client &c) {
-        c.Reload();
+        std::vector<std::string> notices = c.Reload();
+        if (o.json)
+            print_json({{"notices", notices}});
+        else
+            for (const auto &n : notices)
+                print(n + "\n");
         warn_samba_disagreements(o, c);
         return exit_ok;
     });

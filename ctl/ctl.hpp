@@ -27,6 +27,7 @@ struct Options {
     bool json = false;
     bool runtime = false;
     bool dry_run = false;
+    bool all = false; // revert --all
     // enable: the scope asked for (a dimension not given keeps what the role has)
     std::vector<std::string> interfaces;
     std::vector<std::string> sources;
@@ -64,6 +65,7 @@ int verb_status(const Options &o);
 int verb_enable(const Options &o);
 int verb_disable(const Options &o);
 int verb_reload(const Options &o);
+int verb_revert(const Options &o);
 
 // What the firewall does (explain_verbs.cpp).
 int verb_explain(const Options &o); // exit 0 when accepted, 1 when dropped or rejected

@@ -17,6 +17,7 @@ struct Verb {
     int max_args;
     int (*run)(const Options &);
     const char *usage;
+    bool json = true; // takes --json (docs/JSON.md); false: --json is a usage error
 };
 
 const Verb verbs[] = {
@@ -29,17 +30,20 @@ const Verb verbs[] = {
     {"which", 1, 1, verb_which, "which PORT[/tcp|/udp]    services and roles using a port"},
     {"services", 0, 0, verb_services, "services                 services of the catalog"},
     {"render", 0, 0, verb_render,
-     "render                   the ruleset for the config, as nft -f text"},
+     "render                   the ruleset for the config, as nft -f text", false},
     {"check", 0, 0, verb_check,
-     "check                    validate config and catalog (and the kernel batch)"},
+     "check                    validate config and catalog (and the kernel batch)", false},
     {"status", 0, 0, verb_status,
      "status                   enabled roles with their scope and origin (daemon)"},
     {"enable", 1, 1, verb_enable, "enable ROLE [SCOPE OPTIONS] [--runtime] [--dry-run]"},
     {"disable", 1, 1, verb_disable, "disable ROLE [--runtime] [--dry-run]"},
+    {"revert", 0, 4096, verb_revert,
+     "revert ROLE...|--all [--dry-run]  roles follow rolewall.toml again (drops saved and "
+     "runtime changes)"},
     {"reload", 0, 0, verb_reload,
      "reload                   make the daemon re-read config, catalog and state"},
     {"suggest", 0, 0, verb_suggest,
-     "suggest [--samba-config FILE]  rolewall.toml roles for this host's Samba server"},
+     "suggest [--samba-config FILE]  rolewall.toml roles for this host's Samba server", false},
     {"audit", 0, 0, verb_audit,
      "audit                    listening sockets, the verdict for each, ports open for nothing"},
     {"explain", 2, 2, verb_explain,
@@ -52,32 +56,34 @@ void help() {
     std::printf("Usage: rolewallctl [OPTIONS] VERB [ARGS]\n\nVerbs:\n");
     for (const auto &v : verbs)
         std::printf("  %s\n", v.usage);
-    std::printf("\nOptions:\n"
-                "  --catalog DIR        shipped catalog (default: %s)\n"
-                "  --local-catalog DIR  local roles and services (default: %s)\n"
-                "  --config FILE        config file (default: %s)\n"
-                "  --json               machine-readable output\n"
-                "  --runtime            enable/disable: not saved across restarts\n"
-                "  --samba-config FILE  suggest, check, reload: Samba's smb.conf\n"
-                "                       (default: /etc/samba/smb.conf)\n"
-                "  --dry-run            enable/disable: show what would change, change nothing\n"
-                "\nScope options of enable (each dimension not given keeps what the role has\n"
-                "now, or its config scope, or any):\n"
-                "  --interface IF       exactly these input interfaces (repeatable; \"vlan*\");\n"
-                "                       explain: the input interface (default: the route's)\n"
-                "  --source CIDR        exactly these networks (repeatable)\n"
-                "  --any-interface      any interface\n"
-                "  --any-source         any source\n"
-                "  --add-interface IF, --remove-interface IF   (repeatable)\n"
-                "  --add-source CIDR,  --remove-source CIDR    (repeatable)\n"
-                "  -h, --help           this text\n"
-                "  --version            the version\n\n"
-                "Environment:\n"
-                "  DBUS_SYSTEM_BUS_ADDRESS  the bus of the daemon (default: the system bus)\n"
-                "  ROLEWALL_SOURCE_TREE     source tree to take the default files from\n\n"
-                "Exit status: 0 ok, 1 failed, 2 bad usage, 3 daemon not reachable, 4 denied,\n"
-                "5 daemon degraded; explain: 0 accepted, 1 dropped or rejected.\n",
-                files.catalog.c_str(), files.local_catalog.c_str(), files.config.c_str());
+    std::printf(
+        "\nOptions:\n"
+        "  --catalog DIR        shipped catalog (default: %s)\n"
+        "  --local-catalog DIR  local roles and services (default: %s)\n"
+        "  --config FILE        config file (default: %s)\n"
+        "  --json               machine-readable output\n"
+        "  --runtime            enable/disable: not saved across restarts\n"
+        "  --samba-config FILE  suggest, check, reload: Samba's smb.conf\n"
+        "                       (default: /etc/samba/smb.conf)\n"
+        "  --dry-run            enable/disable/revert: show what would change, change nothing\n"
+        "  --all                revert: every role with a saved or runtime change\n"
+        "\nScope options of enable (each dimension not given keeps what the role has\n"
+        "now, or its config scope, or any):\n"
+        "  --interface IF       exactly these input interfaces (repeatable; \"vlan*\");\n"
+        "                       explain: the input interface (default: the route's)\n"
+        "  --source CIDR        exactly these networks (repeatable)\n"
+        "  --any-interface      any interface\n"
+        "  --any-source         any source\n"
+        "  --add-interface IF, --remove-interface IF   (repeatable)\n"
+        "  --add-source CIDR,  --remove-source CIDR    (repeatable)\n"
+        "  -h, --help           this text\n"
+        "  --version            the version\n\n"
+        "Environment:\n"
+        "  DBUS_SYSTEM_BUS_ADDRESS  the bus of the daemon (default: the system bus)\n"
+        "  ROLEWALL_SOURCE_TREE     source tree to take the default files from\n\n"
+        "Exit status: 0 ok, 1 failed, 2 bad usage, 3 daemon not reachable, 4 denied,\n"
+        "5 daemon degraded; explain: 0 accepted, 1 dropped or rejected.\n",
+        files.catalog.c_str(), files.local_catalog.c_str(), files.config.c_str());
 }
 
 // For the generated bash and zsh completion (ctl/completion): "verb NAME" per verb and
@@ -108,6 +114,7 @@ enum {
     opt_remove_interface,
     opt_add_source,
     opt_remove_source,
+    opt_all,
 };
 
 Options parse(int argc, char **argv) {
@@ -127,6 +134,7 @@ Options parse(int argc, char **argv) {
         {"remove-interface", required_argument, nullptr, opt_remove_interface},
         {"add-source", required_argument, nullptr, opt_add_source},
         {"remove-source", required_argument, nullptr, opt_remove_source},
+        {"all", no_argument, nullptr, opt_all},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, opt_version},
         {"completion-words", no_argument, nullptr, opt_completion_words},
@@ -186,6 +194,9 @@ Options parse(int argc, char **argv) {
         case opt_remove_source:
             o.remove_sources.emplace_back(optarg);
             break;
+        case opt_all:
+            o.all = true;
+            break;
         case 'h':
             help();
             std::exit(exit_ok);
@@ -231,8 +242,9 @@ void check_combination(const std::string &verb, const Options &o) {
                          "--interface with 'enable' and 'explain'"};
     if (o.runtime && !enable && verb != "disable")
         throw UsageError{"--runtime goes with 'enable' and 'disable' only"};
-    if (o.dry_run && !enable && verb != "disable")
-        throw UsageError{"--dry-run goes with 'enable' and 'disable' only"};
+    if (o.dry_run && !enable && verb != "disable" && verb != "revert")
+        throw UsageError{"--dry-run goes with 'enable', 'disable' and 'revert' only"};
+    if (o.all && verb != "revert") throw UsageError{"--all goes with 'revert' only"};
     check_dimension("--interface", !o.interfaces.empty(), "--any-interface", o.any_interface,
                     "--add-interface/--remove-interface", ifs);
     check_dimension("--source", !o.sources.empty(), "--any-source", o.any_source,
@@ -257,6 +269,7 @@ int run(int argc, char **argv) {
             throw UsageError{"--samba-config goes with 'suggest', 'check' and 'reload' only"};
         if (o.runtime && !enable && name != "disable")
             throw UsageError{"--runtime goes with 'enable' and 'disable' only"};
+        if (o.json && !v.json) throw UsageError{"'" + name + "' has no --json output"};
         check_combination(name, o);
         return v.run(o);
     }

@@ -29,23 +29,6 @@ void notify(const std::string &text) {
     sd_notify(0, text.c_str());
 }
 
-// "a, b, c" with at most a few items, so that a scope of thousands of networks does not make
-// a log line of thousands.
-template <typename T, typename F> std::string short_list(const std::vector<T> &items, F str) {
-    constexpr std::size_t shown = 8;
-    if (items.empty()) return "any";
-    std::string out;
-    for (std::size_t i = 0; i < items.size() && i < shown; ++i)
-        out += (i ? ", " : "") + str(items[i]);
-    if (items.size() > shown) out += ", ... (" + std::to_string(items.size()) + " in all)";
-    return out;
-}
-
-std::string scope_text(const Scope &scope) {
-    return "interfaces: " + short_list(scope.interfaces, [](const std::string &s) { return s; }) +
-           "; sources: " + short_list(scope.sources, [](const Cidr &c) { return c.str(); });
-}
-
 std::string apply_text(const ApplyReport &a) {
     switch (a.kind) {
     case ApplyReport::Kind::unchanged:

@@ -33,6 +33,8 @@ inline constexpr const char *option_remove_interfaces = "remove_interfaces"; // 
 inline constexpr const char *option_add_sources = "add_sources";             // as
 inline constexpr const char *option_remove_sources = "remove_sources";       // as
 inline constexpr const char *option_dry_run = "dry_run";                     // b
+// Options of RevertRoles (with dry_run).
+inline constexpr const char *option_all = "all"; // b: every role with a saved or runtime entry
 
 // Keys of the result a{sv} of EnableRole and DisableRole.
 inline constexpr const char *result_changed = "changed";               // b

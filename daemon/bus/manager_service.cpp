@@ -27,6 +27,13 @@ ResultMap outcome_result(const RoleOutcome &o) {
     return out;
 }
 
+std::vector<std::string> notice_texts(const std::vector<Notice> &notices) {
+    std::vector<std::string> out;
+    for (const auto &n : notices)
+        out.push_back(n.message);
+    return out;
+}
+
 ManagerService::ManagerService(sdbus::IConnection &connection, Manager &manager, ServiceHooks hooks)
     : AdaptorInterfaces(connection, object_path), manager_(manager), hooks_(std::move(hooks)),
       authorizer_(connection) {
@@ -138,19 +145,33 @@ void ManagerService::DisableRole(sdbus::Result<ResultMap> &&result, std::string 
                 [this, name](RoleRequest &r) { return manager_.disable(name, r.change); });
 }
 
+std::shared_ptr<Result<OptionSet>>
+ManagerService::current_options(int index, const std::vector<OptionSpec> &spec) {
+    // Shared, not copied: std::function copies its target, and a list may hold 65,536 items.
+    return std::make_shared<Result<OptionSet>>(
+        read_call_options(*getObject().getCurrentlyProcessedMessage(), index, spec));
+}
+
+namespace {
+
+// "uid 0": who saved a state entry (the bus name would mean nothing later).
+std::string saver(const Caller &c) {
+    return c.uid ? "uid " + std::to_string(*c.uid) : describe(c);
+}
+
+} // namespace
+
 void ManagerService::role_change(sdbus::Result<ResultMap> &&result, const std::string &what,
                                  const std::vector<OptionSpec> &spec,
                                  std::function<Result<Report>(RoleRequest &)> change) {
-    // Shared, not copied: std::function copies its target, and a list may hold 65,536 items.
-    auto options = std::make_shared<Result<OptionSet>>(
-        read_call_options(*getObject().getCurrentlyProcessedMessage(), 1, spec));
+    auto options = current_options(1, spec);
     authorized_change(
         std::move(result), what,
         [options, change](const Caller &c) -> Result<Report> {
             if (!*options) return options->error();
             auto request = role_request(**options);
             if (!request) return request.error();
-            request->change.who = describe(c);
+            request->change.who = saver(c);
             return change(*request);
         },
         [](sdbus::Result<ResultMap> &reply, const Report &r) {
@@ -158,11 +179,36 @@ void ManagerService::role_change(sdbus::Result<ResultMap> &&result, const std::s
         });
 }
 
-void ManagerService::Reload(sdbus::Result<> &&result) {
+void ManagerService::RevertRoles(sdbus::Result<std::map<std::string, ResultMap>> &&result,
+                                 std::vector<std::string> names,
+                                 std::map<std::string, sdbus::Variant>) {
+    auto options = current_options(1, revert_options());
+    auto roles = std::make_shared<std::vector<std::string>>(std::move(names));
+    authorized_change(
+        std::move(result), "revert",
+        [this, options, roles](const Caller &c) -> Result<Report> {
+            if (!*options) return options->error();
+            auto request = revert_request(*roles, **options);
+            if (!request) return request.error();
+            request->change.who = saver(c);
+            return manager_.revert(request->all ? manager_.overlaid() : *roles, request->change);
+        },
+        [](sdbus::Result<std::map<std::string, ResultMap>> &reply, const Report &r) {
+            std::map<std::string, ResultMap> out;
+            for (const auto &o : r.outcomes)
+                out.emplace(o.role, outcome_result(o));
+            reply.returnResults(out);
+        });
+}
+
+void ManagerService::Reload(sdbus::Result<std::vector<std::string>> &&result) {
     // The daemon's reload logs and publishes itself.
     authorized_change(
         std::move(result), "reload", [this](const Caller &c) { return hooks_.reload(c); },
-        [](sdbus::Result<> &reply, const Report &) { reply.returnResults(); }, false);
+        [](sdbus::Result<std::vector<std::string>> &reply, const Report &r) {
+            reply.returnResults(notice_texts(r.notices));
+        },
+        false);
 }
 
 // Arguments are checked after authorization, so that a refused caller learns nothing but

@@ -9,6 +9,7 @@
 #include "rolewall/manager.hpp"
 
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace rolewall::bus {
@@ -28,6 +29,8 @@ struct ServiceHooks {
 using ResultMap = std::map<std::string, sdbus::Variant>;
 // The result a{sv} of EnableRole/DisableRole for what the change did to its role.
 ResultMap outcome_result(const RoleOutcome &outcome);
+// The messages of `notices`, in order (Reload's reply, GetStatus overrides).
+std::vector<std::string> notice_texts(const std::vector<Notice> &notices);
 
 class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Manager_adaptor> {
   public:
@@ -55,7 +58,10 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
                     std::map<std::string, sdbus::Variant> options) override;
     void DisableRole(sdbus::Result<ResultMap> &&result, std::string name,
                      std::map<std::string, sdbus::Variant> options) override;
-    void Reload(sdbus::Result<> &&result) override;
+    void Reload(sdbus::Result<std::vector<std::string>> &&result) override;
+    void RevertRoles(sdbus::Result<std::map<std::string, ResultMap>> &&result,
+                     std::vector<std::string> names,
+                     std::map<std::string, sdbus::Variant> options) override;
     std::vector<sdbus::Struct<std::string, std::string, std::string, uint16_t, uint16_t,
                               std::vector<std::string>>>
     WhichPort(const uint16_t &port, const std::string &protocol) override;
@@ -80,6 +86,9 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
     void role_change(sdbus::Result<ResultMap> &&result, const std::string &what,
                      const std::vector<OptionSpec> &spec,
                      std::function<Result<Report>(RoleRequest &)> change);
+    // Options of the current message (argument `index`), shared: a list may be long.
+    std::shared_ptr<Result<OptionSet>> current_options(int index,
+                                                       const std::vector<OptionSpec> &spec);
 
     Manager &manager_;
     ServiceHooks hooks_;

@@ -89,6 +89,10 @@ std::vector<OptionSpec> disable_options() {
     return {{option_runtime, "b"}, {option_dry_run, "b"}};
 }
 
+std::vector<OptionSpec> revert_options() {
+    return {{option_all, "b"}, {option_dry_run, "b"}};
+}
+
 namespace {
 
 // The value of one entry, entered with enterVariant(); nullopt with `type` set for a type no
@@ -209,6 +213,18 @@ Result<RoleRequest> role_request(const OptionSet &o) {
         return s.error();
     r.change.runtime = o.boolean(option_runtime).value_or(false);
     r.change.dry_run = o.boolean(option_dry_run).value_or(false);
+    return r;
+}
+
+Result<RevertRequest> revert_request(const std::vector<std::string> &names, const OptionSet &o) {
+    RevertRequest r;
+    r.all = o.boolean(option_all).value_or(false);
+    r.change.dry_run = o.boolean(option_dry_run).value_or(false);
+    if (r.all && !names.empty())
+        return bad("option 'all' reverts every role with a saved or runtime entry: give no "
+                   "names with it");
+    if (!r.all && names.empty())
+        return bad("no role to revert: name the roles, or give option 'all' (true)");
     return r;
 }
 

@@ -48,6 +48,7 @@ class OptionSet {
 // The option specs of each method (API: docs/DBUS.md), with the caps of `limits` on lists.
 std::vector<OptionSpec> enable_options(const ScopeLimits &limits);
 std::vector<OptionSpec> disable_options();
+std::vector<OptionSpec> revert_options();
 
 // Reads the a{sv} at `message`'s read position. Errc::invalid_argument naming the key, or
 // Errc::limit_exceeded for a list over its bound (reading stops there).
@@ -63,5 +64,12 @@ struct RoleRequest {
     ChangeOptions change;
 };
 Result<RoleRequest> role_request(const OptionSet &options);
+// What RevertRoles asks: the roles (names, or every role with an overlay when all=true) and how.
+struct RevertRequest {
+    bool all = false;
+    ChangeOptions change;
+};
+Result<RevertRequest> revert_request(const std::vector<std::string> &names,
+                                     const OptionSet &options);
 
 } // namespace rolewall::bus

@@ -16,14 +16,6 @@ std::string error_text(const Health &h) {
     return h.degraded ? h.error.describe() : std::string();
 }
 
-// CLOCK_REALTIME microseconds: when the daemon answered, for countdowns in clients whose clock
-// differs.
-std::uint64_t realtime_usec() {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                          std::chrono::system_clock::now().time_since_epoch())
-                                          .count());
-}
-
 } // namespace
 
 std::map<std::string, sdbus::Variant> ManagerService::GetStatus() {
@@ -37,7 +29,9 @@ std::map<std::string, sdbus::Variant> ManagerService::GetStatus() {
             {"kernel", sdbus::Variant(std::string(kernel_match_name(kernel.state)))},
             {"kernel_differences", sdbus::Variant(kernel.differences)},
             {"started", sdbus::Variant(manager_.started_at())},
+            // when the daemon answered, for countdowns in clients whose clock differs
             {"now", sdbus::Variant(realtime_usec())},
+            {"overrides", sdbus::Variant(notice_texts(manager_.overrides()))},
         };
     });
 }

@@ -168,6 +168,8 @@ Result<Report> Manager::start() {
     health_ = Health{};
     if (!read.clean()) notices.push_back(replace_damaged_state(read));
     report->notices.insert(report->notices.begin(), notices.begin(), notices.end());
+    for (auto &n : overrides()) // the saved entries that override a different config entry
+        report->notices.push_back(std::move(n));
     return report;
 }
 
@@ -227,6 +229,8 @@ Result<Report> Manager::reload() {
     catalog_ = std::move(*catalog);
     config_ = std::move(*config);
     report->notices.insert(report->notices.begin(), notices.begin(), notices.end());
+    for (auto &n : overrides()) // the saved entries that override a different config entry
+        report->notices.push_back(std::move(n));
     return report;
 }
 

@@ -102,13 +102,13 @@ bool as_config_says(const Config &config, const std::string &role, const SavedRo
 }
 
 std::string decided(const KernelRoles &kernel, const std::string &role, SavedRole &entry) {
-    entry = {false, {}};
+    entry = {false, {}, 0, {}};
     if (!kernel.table) return "disabled: the kernel holds no table to keep it as it was";
     auto it = kernel.roles.find(role);
     if (it == kernel.roles.end())
         return "disabled: its sets in the kernel are not what rolewalld makes of any scope";
     if (!it->second) return "disabled, as the kernel holds it";
-    entry = {true, *it->second};
+    entry = {true, *it->second, 0, {}};
     return "enabled, as the kernel holds it";
 }
 

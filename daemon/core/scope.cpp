@@ -87,6 +87,25 @@ void Scope::normalize() {
     sources.erase(std::unique(sources.begin(), sources.end()), sources.end());
 }
 
+namespace {
+
+template <typename T, typename F> std::string short_list(const std::vector<T> &items, F str) {
+    constexpr std::size_t shown = 8;
+    if (items.empty()) return "any";
+    std::string out;
+    for (std::size_t i = 0; i < items.size() && i < shown; ++i)
+        out += (i ? ", " : "") + str(items[i]);
+    if (items.size() > shown) out += ", ... (" + std::to_string(items.size()) + " in all)";
+    return out;
+}
+
+} // namespace
+
+std::string scope_text(const Scope &scope) {
+    return "interfaces: " + short_list(scope.interfaces, [](const std::string &s) { return s; }) +
+           "; sources: " + short_list(scope.sources, [](const Cidr &c) { return c.str(); });
+}
+
 std::vector<std::string> source_strings(const std::vector<Cidr> &sources) {
     std::vector<std::string> out;
     out.reserve(sources.size());

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <fcntl.h>
@@ -52,6 +53,24 @@ std::string list(const std::vector<std::string> &items) {
     return out + "]";
 }
 
+// saved_at = 2026-11-28T12:00:00Z: a date and time with its offset, in whole seconds; 0 when
+// absent.
+std::uint64_t read_saved_at(TableReader &r) {
+    const toml::node *n = r.node("saved_at");
+    if (!n) return 0;
+    auto dt = n->value<toml::date_time>();
+    using namespace std::chrono;
+    if (dt && dt->offset) {
+        sys_days date{year{dt->date.year} / month{dt->date.month} / day{dt->date.day}};
+        auto at = date + hours{dt->time.hour} + minutes{dt->time.minute} +
+                  seconds{dt->time.second} - minutes{dt->offset->minutes};
+        auto usec = duration_cast<microseconds>(at.time_since_epoch()).count();
+        if (usec >= 0) return static_cast<std::uint64_t>(usec);
+    }
+    r.error("saved_at", "expected a date and time with its offset, like 2026-11-28T12:00:00Z");
+    return 0;
+}
+
 SavedRole read_role(TableReader &r, const ScopeLimits &limits) {
     SavedRole role;
     role.enabled = r.boolean("enabled").value_or(true);
@@ -59,6 +78,8 @@ SavedRole read_role(TableReader &r, const ScopeLimits &limits) {
     role.scope = read_scope(r, limits);
     if (!role.enabled && (r.node("interfaces") || r.node("sources")))
         r.error_here("a disabled role has no interfaces or sources");
+    role.saved_at = read_saved_at(r);
+    role.saved_by = r.string("saved_by", false).value_or("");
     r.finish();
     return role;
 }
@@ -247,6 +268,20 @@ Result<SavedState> parse_state(const std::string &text, const std::string &name,
     return std::move(read.good);
 }
 
+std::string utc_time_text(std::uint64_t usec) {
+    std::time_t t = static_cast<std::time_t>(usec / 1000000u);
+    std::tm tm{};
+    char buf[32] = "";
+    if (gmtime_r(&t, &tm)) std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+std::uint64_t realtime_usec() {
+    using namespace std::chrono;
+    return static_cast<std::uint64_t>(
+        duration_cast<microseconds>(system_clock::now().time_since_epoch()).count());
+}
+
 std::string render_state(const SavedState &state) {
     std::string out =
         "# Written by rolewalld: roles enabled or disabled with \"rolewallctl enable/disable\"\n"
@@ -256,15 +291,12 @@ std::string render_state(const SavedState &state) {
     for (const auto &[name, role] : state) {
         out += "\n[roles." + key(name) + "]\n";
         out += std::string("enabled = ") + (role.enabled ? "true" : "false") + "\n";
-        if (!role.enabled) continue;
-        if (!role.scope.interfaces.empty())
+        if (role.enabled && !role.scope.interfaces.empty())
             out += "interfaces = " + list(role.scope.interfaces) + "\n";
-        if (!role.scope.sources.empty()) {
-            std::vector<std::string> s;
-            for (const auto &c : role.scope.sources)
-                s.push_back(c.str());
-            out += "sources = " + list(s) + "\n";
-        }
+        if (role.enabled && !role.scope.sources.empty())
+            out += "sources = " + list(source_strings(role.scope.sources)) + "\n";
+        if (role.saved_at) out += "saved_at = " + utc_time_text(role.saved_at) + "\n";
+        if (!role.saved_by.empty()) out += "saved_by = " + quote(role.saved_by) + "\n";
     }
     return out;
 }

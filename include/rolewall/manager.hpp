@@ -148,6 +148,15 @@ class Manager {
     Result<Report> enable(const std::string &role, const ScopeRequest &request,
                           const ChangeOptions &options);
     Result<Report> disable(const std::string &role, const ChangeOptions &options);
+    // Drops the saved and runtime entries of `roles`, so that each follows rolewall.toml again:
+    // one transaction for all of them. Report::outcomes has one entry per role, by name.
+    Result<Report> revert(const std::vector<std::string> &roles, const ChangeOptions &options);
+    // The roles a revert would change: those of the catalog with a saved or runtime entry.
+    std::vector<std::string> overlaid() const;
+    // One notice per role whose saved entry overrides a config entry that says something else
+    // (rolewall.toml enables it, state.toml disables it or gives it another scope): what each
+    // says, since when and by whom, and how to follow the config again.
+    std::vector<Notice> overrides() const;
     // What a request is applied to, so that nothing widens unless asked: the role's scope now
     // when it is enabled, else its config scope, else any.
     Scope enable_base(const std::string &role) const;
@@ -200,10 +209,12 @@ class Manager {
         std::optional<SavedRole> saved;
         std::optional<RuntimeEntry> runtime;
     };
-    Result<Report> change(RoleEdit edit, const ChangeOptions &options);
+    Result<Report> change(std::vector<RoleEdit> edits, const ChangeOptions &options);
+    RoleOutcome outcome_of(const RoleEdit &edit) const;
+    Status commit_edits(std::vector<RoleEdit> &edits, Report &report);
     RoleEdit edit_of(const std::string &role) const;
     std::optional<EnabledRole> resolve(const RoleEdit &edit) const;
-    void decide(RoleEdit &edit, std::optional<Scope> wanted, bool runtime) const;
+    void decide(RoleEdit &edit, std::optional<Scope> wanted, const ChangeOptions &options) const;
     Status check_role(const std::string &role) const;
     Status check_running() const; // Errc::degraded while degraded
     Notice replace_damaged_state(const StateRead &read);

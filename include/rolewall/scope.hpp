@@ -52,6 +52,9 @@ struct Scope {
 };
 
 std::vector<std::string> source_strings(const std::vector<Cidr> &sources);
+// "interfaces: lan0, wg*; sources: any" for logs and messages; a list of thousands of items is
+// cut after a few ("..., (65536 in all)").
+std::string scope_text(const Scope &scope);
 
 // The most items one role's scope may hold; [firewall] max_sources_per_role and
 // max_interfaces_per_role in rolewall.toml.

@@ -8,6 +8,8 @@
 //   enabled = true
 //   interfaces = ["lan0"]          # absent: any interface
 //   sources = ["10.0.0.0/8"]       # absent: any source
+//   saved_at = 2026-11-28T12:00:00Z  # when the entry was saved (optional)
+//   saved_by = "uid 0"               # who saved it (optional)
 //
 //   [roles.ssh]
 //   enabled = false                # disabled although the config enables it
@@ -16,6 +18,7 @@
 #include "rolewall/config.hpp"
 #include "rolewall/error.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -30,8 +33,20 @@ inline constexpr const char *state_file_name = "state.toml";
 struct SavedRole {
     bool enabled = true;
     Scope scope; // meaningful when enabled
+    std::uint64_t saved_at =
+        0;                // when it was saved: CLOCK_REALTIME usec, whole seconds (0: unknown)
+    std::string saved_by; // who saved it ("uid 0"; "": unknown)
     bool operator==(const SavedRole &) const = default;
+    // The same decision (enabled and scope), whenever and by whomever it was saved.
+    bool same_decision(const SavedRole &o) const {
+        return enabled == o.enabled && scope == o.scope;
+    }
 };
+
+// "2026-11-28T12:00:00Z" for a CLOCK_REALTIME time in microseconds (whole seconds).
+std::string utc_time_text(std::uint64_t usec);
+// Now, CLOCK_REALTIME microseconds.
+std::uint64_t realtime_usec();
 
 // Role name -> saved decision. Names are not checked against the catalog here: an entry for
 // a role the catalog no longer has is kept (see Manager).

@@ -65,11 +65,13 @@ TEST_CASE("The live introspection of /org/rolewall1 equals the interface XML") {
     std::string live = s.client().Introspect();
     std::string file = read_file(source_dir() + "/daemon/bus/org.rolewall1.Manager.xml");
     auto want = members(file, rolewall::bus::interface_name);
-    CHECK(want.size() == 13); // 9 methods, 1 signal, 3 properties
+    CHECK(want.size() == 14); // 10 methods, 1 signal, 3 properties
     CHECK(want.count("method Explain in:s in:q in:s in:s out:a{sv}"));
     CHECK(want.count("method GetStatus out:a{sv}"));
     CHECK(members(live, rolewall::bus::interface_name) == want);
     CHECK(want.count("method EnableRole in:s in:a{sv} out:a{sv}"));
+    CHECK(want.count("method RevertRoles in:as in:a{sv} out:a{sa{sv}}"));
+    CHECK(want.count("method Reload out:as"));
 }
 
 TEST_CASE("The read methods and properties describe the catalog and the enabled roles") {

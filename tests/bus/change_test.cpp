@@ -22,12 +22,6 @@ Options strings(const std::string &key, Strings v) {
     return {{key, sdbus::Variant(std::move(v))}};
 }
 
-template <typename T> T get(const Options &result, const std::string &key) {
-    auto it = result.find(key);
-    if (it == result.end()) throw std::runtime_error("no key '" + key + "' in the result");
-    return it->second.get<T>();
-}
-
 Run busctl(Setup &s, std::vector<std::string> args) {
     args.insert(args.begin(), {"busctl", "--address=" + s.address(), "call", "org.rolewall1",
                                "/org/rolewall1", "org.rolewall1.Manager"});

@@ -63,4 +63,11 @@ inline std::string table_listing(const Netns &ns) {
     return out;
 }
 
+// One key of a result a{sv} (EnableRole, DisableRole, RevertRoles), of type T.
+template <typename T> T get(const Options &result, const std::string &key) {
+    auto it = result.find(key);
+    if (it == result.end()) throw std::runtime_error("no key '" + key + "' in the result");
+    return it->second.get<T>();
+}
+
 } // namespace bustest

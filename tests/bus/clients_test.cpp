@@ -90,7 +90,7 @@ TEST_CASE(
           "        \"10.0.0.0/8\"\n      ]\n    }\n  ],\n  \"state\": \"running\",\n"
           "  \"error\": \"\",\n  \"ruleset\": \"roles\",\n  \"kernel\": \"matches\",\n"
           "  \"kernel_differences\": [],\n  \"started\": " +
-              std::to_string(c_started(s)) + "\n}\n");
+              std::to_string(c_started(s)) + ",\n  \"overrides\": []\n}\n");
     CHECK(testsupport::check_json_output("status", r.out).empty()); // docs/JSON.md
     CHECK(s.ctl({"reload"}).status == 0);
     r = s.ctl({"enable", "nope"});

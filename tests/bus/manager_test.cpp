@@ -756,10 +756,11 @@ TEST_CASE("Start fails on a missing catalog directory") {
 
 TEST_CASE("The state file round-trips through render and parse") {
     SavedState s;
-    s["dc"] = {true, *apply_request({}, scope({"vlan*", "lan0"}, {"fd00::/8", "10.0.0.0/8"}), {},
-                                    nullptr)};
-    s["remote"] = {false, {}};
-    s["vpn"] = {true, {}};
+    s["dc"] = {
+        true, *apply_request({}, scope({"vlan*", "lan0"}, {"fd00::/8", "10.0.0.0/8"}), {}, nullptr),
+        1795867200000000, "uid 0"}; // saved_at (whole seconds), saved_by
+    s["remote"] = {false, {}, 0, {}};
+    s["vpn"] = {true, {}, 1795867201000000, "uid 1000"};
     std::string text = render_state(s);
     auto back = parse_state(text, "state.toml");
     INFO(text);
@@ -774,7 +775,9 @@ TEST_CASE("A state file with anything unexpected in it is invalid") {
           "version = 1\n[roles.dc]\nenabled = true\ninterfaces = []\n",
           "version = 1\n[roles.dc]\nenabled = false\ninterfaces = [\"lan0\"]\n",
           "version = 1\n[roles.dc]\nenabled = true\ncolour = \"red\"\n",
-          "version = 1\nroles = 3\n"}) {
+          "version = 1\n[roles.dc]\nenabled = true\nsaved_at = \"yesterday\"\n",
+          "version = 1\n[roles.dc]\nenabled = true\nsaved_at = 2026-11-28T12:00:00\n",
+          "version = 1\n[roles.dc]\nenabled = true\nsaved_by = 0\n", "version = 1\nroles = 3\n"}) {
         INFO(text);
         auto r = parse_state(text, "state.toml");
         REQUIRE_FALSE(r.ok());
