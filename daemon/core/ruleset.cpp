@@ -4,7 +4,9 @@
 #include <arpa/inet.h>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
+#include <string_view>
 #include <tuple>
 #include <utility>
 
@@ -175,14 +177,15 @@ std::string services_comment(const std::string &role, const std::set<std::string
 }
 
 // Networks that lie inside another one of the list are dropped: the kernel refuses
-// overlapping intervals and the larger network already covers them.
+// overlapping intervals and the larger network already covers them. Family by family: an
+// IPv4 network sorted between two IPv6 ones must not hide that one lies in the other.
 std::vector<Cidr> outermost(std::vector<Cidr> nets) {
     std::sort(nets.begin(), nets.end(), [](const Cidr &a, const Cidr &b) {
-        return std::tie(a.addr, a.prefix) < std::tie(b.addr, b.prefix);
+        return std::tie(a.v6, a.addr, a.prefix) < std::tie(b.v6, b.addr, b.prefix);
     });
     std::vector<Cidr> out;
     for (const auto &n : nets) {
-        if (!out.empty()) {
+        if (!out.empty() && out.back().v6 == n.v6) {
             Element outer = cidr_element(out.back(), {});
             Element inner = cidr_element(n, {});
             if (inner.lo >= outer.lo && inner.hi <= outer.hi) continue;
@@ -191,6 +194,33 @@ std::vector<Cidr> outermost(std::vector<Cidr> nets) {
     }
     return out;
 }
+
+} // namespace
+
+// A name or pattern whose base starts with a pattern's base lies inside that pattern's range
+// of keys: "lan0" and "lan*" inside "lan*" or "la*". Sorted by base (a pattern before the name
+// equal to its base), each pattern's covered items follow it.
+std::vector<std::string> outermost_interfaces(std::vector<std::string> names) {
+    auto base = [](const std::string &n) {
+        return !n.empty() && n.back() == '*' ? std::string_view(n).substr(0, n.size() - 1)
+                                             : std::string_view(n);
+    };
+    auto wild = [](const std::string &n) { return !n.empty() && n.back() == '*'; };
+    std::sort(names.begin(), names.end(), [&](const std::string &a, const std::string &b) {
+        return std::pair(base(a), !wild(a)) < std::pair(base(b), !wild(b));
+    });
+    std::vector<std::string> out;
+    std::optional<std::string> cover; // base of the last pattern kept
+    for (std::string &n : names) {
+        if (cover && base(n).substr(0, cover->size()) == *cover) continue;
+        if (!out.empty() && out.back() == n) continue;
+        if (wild(n)) cover = std::string(base(n));
+        out.push_back(std::move(n));
+    }
+    return out;
+}
+
+namespace {
 
 struct RoleSets {
     SetContent tcp, udp, proto, ifs, anyif, v4, v6;
@@ -238,7 +268,7 @@ void fill_scope(const std::string &role, const Scope &scope, RoleSets &sets) {
         sets.anyif.elements.push_back(nfproto_element(nfproto_ipv4, role + ": any interface"));
         sets.anyif.elements.push_back(nfproto_element(nfproto_ipv6, role + ": any interface"));
     }
-    for (const auto &i : scope.interfaces)
+    for (const auto &i : outermost_interfaces(scope.interfaces))
         sets.ifs.elements.push_back(ifname_element(i, role + ": interface scope"));
     if (scope.sources.empty()) {
         sets.v4.elements.push_back(cidr_element(*Cidr::parse("0.0.0.0/0"), role + ": any source"));

@@ -153,6 +153,11 @@ void put_back_sets(Layout &layout, RoleParts parts);
 // Makes the part of each role of `ids` in `to` (chain entry and sets) what it is in `from`.
 void copy_role_parts(Layout &to, const Layout &from, const std::vector<std::string> &ids);
 
+// Interface names and patterns that lie inside a pattern of the list are dropped ("lan0" and
+// "lan*" inside "la*"), and duplicates: the kernel refuses overlapping intervals, and the
+// pattern covers them. The result is sorted. build_layout() uses it for every role.
+std::vector<std::string> outermost_interfaces(std::vector<std::string> names);
+
 // Element codecs.
 Element port_element(PortRange r, std::string comment);
 Element proto_element(std::uint8_t proto, std::string comment);

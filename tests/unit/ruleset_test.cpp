@@ -64,6 +64,21 @@ TEST_CASE("A scoped role lists its interfaces and sources and nothing for the ot
     CHECK(keys(l, "dc_v4") ==
           std::vector<std::string>{"192.0.2.0/24 dc: source scope", "192.0.3.1 dc: source scope"});
     CHECK(keys(l, "dc_v6").empty());
+    // IPv4 and IPv6 mixed: an IPv4 network sorted between two IPv6 ones hides nothing.
+    Layout mixed = fixture_layout({{"dc", scope({}, {"::/0", "0.0.0.0/32", "2001:db8::1"})}});
+    CHECK(keys(mixed, "dc_v6") == std::vector<std::string>{"::/0 dc: source scope"});
+}
+
+TEST_CASE("Interface names and patterns inside another pattern are dropped") {
+    using V = std::vector<std::string>;
+    CHECK(outermost_interfaces({"lan0", "lan*"}) == V{"lan*"});
+    CHECK(outermost_interfaces({"lan*", "la*"}) == V{"la*"});
+    CHECK(outermost_interfaces({"lan", "lan*", "lan0", "wan0", "lan0"}) == V{"lan*", "wan0"});
+    CHECK(outermost_interfaces({"lan0", "lan0"}) == V{"lan0"});
+    // A name is not a pattern: "lan" does not cover "lan0", "lan1*" lies beside "lan0".
+    CHECK(outermost_interfaces({"lan0", "lan", "lan1*"}) == V{"lan", "lan0", "lan1*"});
+    Layout l = fixture_layout({{"dc", scope({"lan0", "lan*", "la*", "wan0"}, {})}});
+    CHECK(keys(l, "dc_if") == V{"\"la*\" dc: interface scope", "\"wan0\" dc: interface scope"});
 }
 
 TEST_CASE("Included roles' ports are part of the role") {
