@@ -38,6 +38,8 @@ struct Options {
     std::vector<std::string> remove_interfaces;
     std::vector<std::string> add_sources;
     std::vector<std::string> remove_sources;
+    bool follow = false;           // drops --follow
+    std::string since;             // drops --since DURATION (empty: all)
     std::vector<std::string> args; // after the verb
 };
 
@@ -70,6 +72,9 @@ int verb_revert(const Options &o);
 // What the firewall does (explain_verbs.cpp).
 int verb_explain(const Options &o); // exit 0 when accepted, 1 when dropped or rejected
 int verb_audit(const Options &o);   // listening sockets and the firewall's verdict for each
+int verb_drops(const Options &o);   // recent drops (drops_verbs.cpp)
+// "90", "90s", "15m", "2h", "1d" -> microseconds; UsageError otherwise.
+std::uint64_t parse_duration(const std::string &text);
 
 // Samba (suggest_verbs.cpp): the snippet, and the warnings of check and reload when the
 // rolewall config (`enabled`: the roles in force) disagrees with smb.conf. No smb.conf: silent.

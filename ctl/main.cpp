@@ -48,6 +48,8 @@ const Verb verbs[] = {
      "audit                    listening sockets, the verdict for each, ports open for nothing"},
     {"explain", 2, 2, verb_explain,
      "explain SOURCE PORT[/PROTO] [--interface IF]  would a new connection be accepted (daemon)"},
+    {"drops", 0, 0, verb_drops,
+     "drops [--follow] [--since DURATION]  what the policy dropped lately, and what would open it"},
 };
 
 void help() {
@@ -76,6 +78,8 @@ void help() {
         "  --any-source         any source\n"
         "  --add-interface IF, --remove-interface IF   (repeatable)\n"
         "  --add-source CIDR,  --remove-source CIDR    (repeatable)\n"
+        "  --follow             drops: print new drops as they come, until interrupted\n"
+        "  --since DURATION     drops: only those seen in the last DURATION (90s, 15m, 2h)\n"
         "  -h, --help           this text\n"
         "  --version            the version\n\n"
         "Environment:\n"
@@ -105,6 +109,8 @@ enum {
     opt_source,
     opt_runtime,
     opt_samba_config,
+    opt_follow,
+    opt_since,
     opt_version,
     opt_completion_words, // hidden: the words shell completion offers
     opt_dry_run,
@@ -135,6 +141,8 @@ Options parse(int argc, char **argv) {
         {"add-source", required_argument, nullptr, opt_add_source},
         {"remove-source", required_argument, nullptr, opt_remove_source},
         {"all", no_argument, nullptr, opt_all},
+        {"follow", no_argument, nullptr, opt_follow},
+        {"since", required_argument, nullptr, opt_since},
         {"help", no_argument, nullptr, 'h'},
         {"version", no_argument, nullptr, opt_version},
         {"completion-words", no_argument, nullptr, opt_completion_words},
@@ -196,6 +204,12 @@ Options parse(int argc, char **argv) {
             break;
         case opt_all:
             o.all = true;
+            break;
+        case opt_follow:
+            o.follow = true;
+            break;
+        case opt_since:
+            o.since = optarg;
             break;
         case 'h':
             help();
@@ -271,6 +285,8 @@ int run(int argc, char **argv) {
             throw UsageError{"--runtime goes with 'enable' and 'disable' only"};
         if (o.json && !v.json) throw UsageError{"'" + name + "' has no --json output"};
         check_combination(name, o);
+        if ((o.follow || !o.since.empty()) && name != "drops")
+            throw UsageError{"--follow and --since go with 'drops' only"};
         return v.run(o);
     }
     throw UsageError{"unknown verb '" + name + "'"};

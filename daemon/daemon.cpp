@@ -64,8 +64,8 @@ std::uint64_t monotonic_usec() {
 
 } // namespace
 
-Daemon::Daemon(Backend &backend, Sources sources)
-    : backend_(backend), manager_(backend, std::move(sources)) {}
+Daemon::Daemon(Backend &backend, Sources sources, DropReceiverFactory drops)
+    : backend_(backend), manager_(backend, std::move(sources)), open_drops_(std::move(drops)) {}
 
 Daemon::~Daemon() {
     bus_.reset();
@@ -204,20 +204,23 @@ int Daemon::run() {
     // The ruleset is in the kernel: from here on the host is protected.
     notify("READY=1");
     report_status();
+    sync_drops();
     try_connect();
     bool running = true;
     while (running) {
-        pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {-1, 0, 0}};
+        pollfd fds[3] = {{signal_fd_, POLLIN, 0}, {-1, 0, 0}, {-1, 0, 0}};
         if (bus_) {
             auto p = bus_->poll_data();
             fds[1] = {p.fd, p.events, 0};
         }
-        int r = ::poll(fds, bus_ ? 2 : 1, poll_timeout());
+        if (drops_in_) fds[2] = {drops_in_->fd(), POLLIN, 0};
+        int r = ::poll(fds, 3, poll_timeout());
         if (r < 0 && errno != EINTR) {
             log::error(std::string("poll failed: ") + std::strerror(errno));
             break;
         }
         if (fds[0].revents) running = handle_signals();
+        if (fds[2].revents) take_drops();
         if (bus_) serve_bus();
         if (!bus_ && Clock::now() >= next_connect_) try_connect();
     }
@@ -254,6 +257,7 @@ void Daemon::try_connect() {
         changed(r, what, bus::describe(c));
     };
     hooks.refused = [this](const bus::Caller &c, const bus::Decision &d) { refused(c, d.why); };
+    hooks.drops = [this] { return recorded_drops(); };
     auto server = bus::BusServer::connect(manager_, std::move(hooks));
     if (!server) {
         bool taken = server.error().code == Errc::access_denied;
@@ -318,6 +322,7 @@ Result<Report> Daemon::reload(const std::string &who) {
         log_repair(report->apply, "at reload");
         changed(*report, "reload", who);
         if (was_degraded) log::notice("left degraded mode: the ruleset of the config is in force");
+        sync_drops();
         log::notice("reloaded: " + enabled_text() + " (" + apply_text(report->apply) + ")");
     }
     if (bus_ && was_degraded != manager_.health().degraded) bus_->publish_state();

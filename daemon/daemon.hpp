@@ -7,6 +7,7 @@
 
 #include "log.hpp"
 #include "rolewall/backend.hpp"
+#include "rolewall/drops.hpp"
 #include "rolewall/manager.hpp"
 
 #include <chrono>
@@ -22,7 +23,8 @@ struct Caller;
 
 class Daemon {
   public:
-    Daemon(Backend &backend, Sources sources);
+    // `drops` opens the receiver of the policy's dropped packets (none: drops are not recorded).
+    Daemon(Backend &backend, Sources sources, DropReceiverFactory drops = {});
     ~Daemon();
     Daemon(const Daemon &) = delete;
     Daemon &operator=(const Daemon &) = delete;
@@ -56,6 +58,11 @@ class Daemon {
     void report_status();
     std::string enabled_text() const;
     int poll_timeout() const;
+    // Drops (drops.cpp): the receiver open while [firewall] log_drops is on.
+    void sync_drops();
+    void take_drops();
+    void log_drop(const DropKey &key);
+    const DropTable *recorded_drops() const;
 
     Backend &backend_;
     Manager manager_;
@@ -65,6 +72,14 @@ class Daemon {
     std::chrono::milliseconds retry_delay_{100};
     bool bus_warned_ = false;
     log::RateLimit refusals_{refusals_burst, refusals_interval};
+    // A journal line per new key of the drop table: at most 10 a minute.
+    static constexpr std::size_t drop_lines_burst = 10;
+    static constexpr std::chrono::seconds drop_lines_interval{60};
+    DropReceiverFactory open_drops_;
+    std::unique_ptr<DropReceiver> drops_in_;
+    bool drops_warned_ = false;
+    DropTable drops_;
+    log::RateLimit drop_lines_{drop_lines_burst, drop_lines_interval};
 };
 
 } // namespace rolewall

@@ -1,6 +1,7 @@
 // rolewalld: command line, logging, the kernel backend and the Daemon. Everything else is in
 // the libraries (rolewall-daemon, rolewall-bus, rolewall-kernel, rolewall-core).
 #include "daemon.hpp"
+#include "kernel/nflog.hpp"
 #include "kernel/nft_backend.hpp"
 #include "log.hpp"
 #include "options.hpp"
@@ -16,6 +17,6 @@ int main(int argc, char **argv) {
         log::error("cannot open the kernel's nftables interface: " + backend.error().describe());
         return 1;
     }
-    Daemon daemon(**backend, cmd.sources);
+    Daemon daemon(**backend, cmd.sources, [] { return kernel::open_nflog(); });
     return cmd.apply_only ? daemon.apply_once() : daemon.run();
 }

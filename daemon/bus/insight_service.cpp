@@ -1,10 +1,41 @@
 // The observability members of /org/rolewall1: they translate, the core computes
-// (explain.hpp, verdict.hpp).
+// (explain.hpp, verdict.hpp, drops.hpp).
 #include "errors.hpp"
 #include "manager_service.hpp"
 #include "rolewall/explain.hpp"
 
 namespace rolewall::bus {
+
+namespace {
+
+using Options = std::map<std::string, sdbus::Variant>;
+
+// An option of type T, or nullopt when absent; a wrong type is InvalidArgument naming it.
+template <typename T>
+std::optional<T> option(const Options &options, const std::string &key, const char *type) {
+    auto it = options.find(key);
+    if (it == options.end()) return std::nullopt;
+    if (!it->second.containsValueOfType<T>())
+        throw invalid_argument("option '" + key + "' must be of type " + type);
+    return it->second.get<T>();
+}
+
+std::map<std::string, sdbus::Variant> drop_map(const DropEntry &e, DropInsight insight) {
+    return {
+        {"interface", sdbus::Variant(e.key.interface)},
+        {"protocol", sdbus::Variant(protocol_name(e.key.protocol))},
+        {"port", sdbus::Variant(e.key.port)},
+        {"source", sdbus::Variant(address_str(e.key.source))},
+        {"packets", sdbus::Variant(e.packets)},
+        {"first_seen", sdbus::Variant(e.first_seen)},
+        {"last_seen", sdbus::Variant(e.last_seen)},
+        {"services", sdbus::Variant(std::move(insight.services))},
+        {"roles", sdbus::Variant(std::move(insight.roles))},
+        {"would_accept", sdbus::Variant(std::move(insight.would_accept))},
+    };
+}
+
+} // namespace
 
 std::map<std::string, sdbus::Variant> ManagerService::Explain(const std::string &source,
                                                               const uint16_t &port,
@@ -28,6 +59,43 @@ std::map<std::string, sdbus::Variant> ManagerService::Explain(const std::string 
             {"commands", sdbus::Variant(e.commands)},
         };
     });
+}
+
+// The drops name others' addresses: authorization first, then the options.
+void ManagerService::ListDrops(
+    sdbus::Result<std::vector<std::map<std::string, sdbus::Variant>>> &&result,
+    std::map<std::string, sdbus::Variant> options) {
+    Caller caller = authorizer_.identify(*getObject().getCurrentlyProcessedMessage());
+    auto reply = std::make_shared<std::remove_reference_t<decltype(result)>>(std::move(result));
+    authorizer_.check(caller, [this, reply, options = std::move(options)](const Decision &d) {
+        try {
+            if (!d.allowed) return reply->returnError(access_denied(d.why));
+            reply->returnResults(guarded([&] { return list_drops(options); }));
+        } catch (const sdbus::Error &e) {
+            try {
+                reply->returnError(e); // a bad option
+            } catch (const sdbus::Error &) {
+                // The caller or the bus went away: nothing to do.
+            }
+        }
+    });
+}
+
+std::vector<std::map<std::string, sdbus::Variant>>
+ManagerService::list_drops(const std::map<std::string, sdbus::Variant> &options) {
+    for (const auto &[key, value] : options)
+        if (key != "since" && key != "limit")
+            throw invalid_argument("unknown option '" + key + "' (ListDrops takes since, limit)");
+    auto since = option<std::uint64_t>(options, "since", "t");
+    auto limit = option<std::uint32_t>(options, "limit", "u");
+    const DropTable *table = hooks_.drops ? hooks_.drops() : nullptr;
+    std::vector<std::map<std::string, sdbus::Variant>> out;
+    if (!table) return out;
+    auto scope_of = [&](const std::string &role) { return enable_scope(manager_, role); };
+    for (const DropEntry &e : table->list(since.value_or(0), limit.value_or(0)))
+        out.push_back(drop_map(e, explain_drop(manager_.layout(), manager_.catalog(),
+                                               manager_.config().ranges, e.key, scope_of)));
+    return out;
 }
 
 } // namespace rolewall::bus

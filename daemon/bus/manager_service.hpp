@@ -6,6 +6,7 @@
 #include "authorizer.hpp"
 #include "options.hpp"
 #include "rolewall/bus/manager_adaptor.h"
+#include "rolewall/drops.hpp"
 #include "rolewall/manager.hpp"
 
 #include <functional>
@@ -24,6 +25,8 @@ struct ServiceHooks {
     std::function<void(const Report &, const std::string &what, const Caller &)> changed;
     // Called for every call refused for want of authorization: the daemon logs it.
     Authorizer::Refused refused;
+    // The table of recent drops, or nullptr when drops are not recorded.
+    std::function<const DropTable *()> drops;
 };
 
 using ResultMap = std::map<std::string, sdbus::Variant>;
@@ -65,10 +68,14 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
     std::vector<sdbus::Struct<std::string, std::string, std::string, uint16_t, uint16_t,
                               std::vector<std::string>>>
     WhichPort(const uint16_t &port, const std::string &protocol) override;
-    // Observability (insight_service.cpp): Explain.
+    // Observability (insight_service.cpp): Explain, ListDrops.
     std::map<std::string, sdbus::Variant> Explain(const std::string &source, const uint16_t &port,
                                                   const std::string &protocol,
                                                   const std::string &interface) override;
+    void ListDrops(sdbus::Result<std::vector<std::map<std::string, sdbus::Variant>>> &&result,
+                   std::map<std::string, sdbus::Variant> options) override;
+    std::vector<std::map<std::string, sdbus::Variant>>
+    list_drops(const std::map<std::string, sdbus::Variant> &options);
     // Health (status_service.cpp): GetStatus, State.
     std::map<std::string, sdbus::Variant> GetStatus() override;
     std::string State() override;

@@ -32,6 +32,7 @@ std::map<std::string, sdbus::Variant> ManagerService::GetStatus() {
             // when the daemon answered, for countdowns in clients whose clock differs
             {"now", sdbus::Variant(realtime_usec())},
             {"overrides", sdbus::Variant(notice_texts(manager_.overrides()))},
+            {"log_drops", sdbus::Variant(hooks_.drops && hooks_.drops() != nullptr)},
         };
     });
 }

@@ -43,6 +43,7 @@ void load_firewall(TableReader &r, Config &cfg) {
         else
             r.error(nr.key, why);
     }
+    if (auto b = r.boolean("log_drops")) cfg.log_drops = *b;
     r.finish();
 }
 

@@ -287,8 +287,8 @@ std::string packet_str(const Packet &p) {
     return out;
 }
 
-std::vector<std::string> roles_for_packet(const Catalog &catalog, const RangeValues &ranges,
-                                          const Packet &p) {
+std::vector<std::string> services_for_packet(const Catalog &catalog, const RangeValues &ranges,
+                                             const Packet &p) {
     std::set<std::string> services;
     if (p.protocol == ipproto_tcp || p.protocol == ipproto_udp) {
         L4 l4 = p.protocol == ipproto_tcp ? L4::tcp : L4::udp;
@@ -300,8 +300,13 @@ std::vector<std::string> roles_for_packet(const Catalog &catalog, const RangeVal
                 if (e.kind == Entry::Kind::ip_protocol && e.ip_protocol == p.protocol)
                     services.insert(id);
     }
+    return {services.begin(), services.end()};
+}
+
+std::vector<std::string> roles_for_packet(const Catalog &catalog, const RangeValues &ranges,
+                                          const Packet &p) {
     std::set<std::string> roles;
-    for (const auto &s : services)
+    for (const auto &s : services_for_packet(catalog, ranges, p))
         for (auto &r : catalog.roles_using(s))
             roles.insert(std::move(r));
     return {roles.begin(), roles.end()};

@@ -20,6 +20,7 @@ struct Config {
     RangeValues ranges = default_range_values();
     ScopeLimits limits;                 // max_sources_per_role, max_interfaces_per_role
     std::map<std::string, Scope> roles; // enabled roles and their scope
+    bool log_drops = true;              // [firewall] log_drops: record what the policy drops
     std::string path;                   // where it was read from, for messages
 
     // Parses and validates against the catalog. Every problem is reported with file, line,

@@ -99,6 +99,9 @@ std::string address_str(const Cidr &address);
 // "445/tcp from 192.0.2.7 on lan0" (for messages and logs).
 std::string packet_str(const Packet &packet);
 
+// The catalog services that use the packet's port (TCP/UDP) or IP protocol, sorted.
+std::vector<std::string> services_for_packet(const Catalog &catalog, const RangeValues &ranges,
+                                             const Packet &packet);
 // The catalog roles whose services use the packet's port (TCP/UDP) or IP protocol, sorted.
 std::vector<std::string> roles_for_packet(const Catalog &catalog, const RangeValues &ranges,
                                           const Packet &packet);
