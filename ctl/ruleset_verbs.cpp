@@ -40,11 +40,13 @@ int verb_render(const Options &o) {
     if (!all) return report(all.error());
     Layout layout =
         build_layout(all->catalog, all->config.policy, all->config.ranges, all->config.roles);
+    layout.log_drops = all->config.log_drops;
+    // One comment line: the default config's ruleset fits on a screen of 60 lines.
     std::string text = "#!/usr/sbin/nft -f\n"
-                       "# The ruleset rolewalld makes from " +
+                       "# rolewalld's ruleset for " +
                        all->config.path +
-                       "; nft -f replaces table inet rolewall with it in one\n"
-                       "# transaction (not while rolewalld runs: the table is then owned by it).\n"
+                       ": nft -f replaces table inet rolewall in one transaction "
+                       "(not while rolewalld runs: it owns the table)\n"
                        "table inet rolewall\n"
                        "delete table inet rolewall\n" +
                        render_nft(layout, nft_fingerprint(layout));
@@ -63,6 +65,7 @@ int verb_check(const Options &o) {
     warn_samba_disagreements(o, all->catalog, all->config, all->config.roles);
     Layout layout =
         build_layout(all->catalog, all->config.policy, all->config.ranges, all->config.roles);
+    layout.log_drops = all->config.log_drops;
     if (!has_net_admin()) {
         std::printf("kernel check skipped: it needs CAP_NET_ADMIN (run as root)\n");
         return exit_ok;

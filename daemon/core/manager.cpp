@@ -243,6 +243,7 @@ Result<Report> Manager::transact(Next next) {
     EnabledRoles roles = effective_roles(*next.catalog, *next.config, next.saved, next.runtime);
     Layout layout =
         build_layout(*next.catalog, next.config->policy, next.config->ranges, scopes_of(roles));
+    layout.log_drops = next.config->log_drops;
     auto applied =
         backend_.apply(layout, next.repair ? ApplyHint::repair() : ApplyHint::everything());
     if (!applied) return applied.error();

@@ -68,6 +68,10 @@ std::string render_input(const Layout &layout) {
                " accept comment \"fail-safe: SSH, so that an admin can log in\"\n";
     else
         out += "\t\tjump roles\n";
+    if (layout.log_drops)
+        out += "\t\tlimit rate " + std::to_string(drop_log_rate) + "/second burst " +
+               std::to_string(drop_log_burst) + " packets log group " +
+               std::to_string(drop_log_group) + " comment \"" + drop_log_comment + "\"\n";
     if (layout.policy == Policy::drop) {
         out += "\t\tcounter drop comment \"policy drop\"\n";
     } else {

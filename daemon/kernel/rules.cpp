@@ -93,14 +93,24 @@ std::vector<ExprPtr> ct_state(std::uint32_t bits) {
     return out;
 }
 
-// limit rate 10/second burst 20 packets
-ExprPtr ping_limit() {
+// limit rate <rate>/second burst <burst> packets
+ExprPtr limit(std::uint64_t rate, std::uint32_t burst) {
     ExprPtr e = new_expr("limit");
-    nftnl_expr_set_u64(e.get(), NFTNL_EXPR_LIMIT_RATE, ping_rate);
+    nftnl_expr_set_u64(e.get(), NFTNL_EXPR_LIMIT_RATE, rate);
     nftnl_expr_set_u64(e.get(), NFTNL_EXPR_LIMIT_UNIT, ping_unit_seconds);
-    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LIMIT_BURST, ping_burst);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LIMIT_BURST, burst);
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LIMIT_TYPE, NFT_LIMIT_PKTS);
     nftnl_expr_set_u32(e.get(), NFTNL_EXPR_LIMIT_FLAGS, 0);
+    return e;
+}
+ExprPtr ping_limit() { // limit rate 10/second burst 20 packets
+    return limit(ping_rate, ping_burst);
+}
+
+// log group <group>
+ExprPtr log_group(std::uint16_t group) {
+    ExprPtr e = new_expr("log");
+    nftnl_expr_set_u16(e.get(), NFTNL_EXPR_LOG_GROUP, group);
     return e;
 }
 
@@ -228,8 +238,15 @@ RulePtr failsafe_ssh_rule(const std::string &table) {
 }
 
 // The rules after `jump roles`: what happens to everything no role accepted.
-void policy_rules(const std::string &table, Policy policy, std::vector<RulePtr> &out) {
+void policy_rules(const std::string &table, Policy policy, bool log_drops,
+                  std::vector<RulePtr> &out) {
     auto rule = [&] { return RuleBuilder(table, input_chain); };
+    // limit rate 50/second burst 50 packets log group 7405 comment "..." (drops.hpp)
+    if (log_drops)
+        out.push_back(rule()
+                          .add(limit(drop_log_rate, drop_log_burst))
+                          .add(log_group(drop_log_group))
+                          .done(drop_log_comment));
     if (policy == Policy::drop) {
         // counter drop comment "policy drop"
         out.push_back(rule().add(new_expr("counter")).add(verdict(NF_DROP)).done("policy drop"));
@@ -268,7 +285,7 @@ std::vector<RulePtr> input_rules(const std::string &table, const Layout &layout,
         out.push_back(failsafe_ssh_rule(table));
     else // jump roles
         out.push_back(RuleBuilder(table, input_chain).add(verdict(NFT_JUMP, roles_chain)).done());
-    policy_rules(table, layout.policy, out);
+    policy_rules(table, layout.policy, layout.log_drops, out);
     return out;
 }
 

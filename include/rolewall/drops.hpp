@@ -22,10 +22,7 @@
 
 namespace rolewall {
 
-// The NFLOG group the policy's log rule sends to and rolewalld listens on.
-inline constexpr std::uint16_t drop_log_group = 7405;
-// What the kernel sends at most: 50 copies a second (burst 50), whatever the flood.
-inline constexpr std::uint32_t drop_log_rate = 50, drop_log_burst = 50;
+// The NFLOG group and the kernel's rate limit are in ruleset.hpp (drop_log_group, ..._rate).
 // Bytes of each dropped packet copied to rolewalld: the IP header (IPv4 with options: 60,
 // IPv6: 40 plus a few extension headers) and the first bytes of the transport header.
 inline constexpr std::uint32_t drop_copy_bytes = 128;

@@ -40,6 +40,11 @@ inline constexpr std::array<std::uint8_t, 11> essential_icmpv6_types = {
     1, 2, 3, 4, 130, 131, 143, 133, 134, 135, 136};
 inline constexpr std::uint8_t icmp_echo_request = 8, icmpv6_echo_request = 128;
 inline constexpr std::uint16_t dhcpv6_client_port = 546; // ip6 daddr fe80::/64 udp dport 546
+// Before the policy, when Layout::log_drops: a copy of what it drops goes to rolewalld
+// (drops.hpp), at most 50 a second: limit rate 50/second burst 50 packets log group 7405
+inline constexpr std::uint16_t drop_log_group = 7405;
+inline constexpr std::uint32_t drop_log_rate = 50, drop_log_burst = 50;
+inline constexpr const char *drop_log_comment = "a copy of what the policy drops, to rolewalld";
 
 // Key types of rolewall's sets, with their nft datatype ids (nftables src/datatype.h).
 enum class KeyType : std::uint32_t {
@@ -96,6 +101,8 @@ struct Layout {
     // The built-in fail-safe table (failsafe_layout()): no roles and no chain roles; chain input
     // accepts TCP port 22 where it would jump to the roles.
     bool failsafe = false;
+    // [firewall] log_drops: the rate-limited log rule before the policy (drops.hpp).
+    bool log_drops = false;
     std::vector<RoleChain> roles; // the enabled roles, sorted by id
     std::vector<SetContent> sets; // their sets, sorted by name
 
@@ -106,7 +113,8 @@ struct Layout {
     // Policy and fail-safe: what the base chains are made of. Layouts with the same skeleton
     // differ only in roles, which the backend changes in place.
     bool same_skeleton(const Layout &other) const {
-        return policy == other.policy && failsafe == other.failsafe;
+        return policy == other.policy && failsafe == other.failsafe &&
+               log_drops == other.log_drops;
     }
 };
 

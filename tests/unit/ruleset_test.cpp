@@ -178,6 +178,7 @@ TEST_CASE("The rendered ruleset matches the golden file") {
     auto cfg = Config::load(test::source_dir() + "/tests/data/scoped.toml", fixture());
     REQUIRE(cfg.ok());
     Layout l = build_layout(fixture(), cfg->policy, cfg->ranges, cfg->roles);
+    l.log_drops = cfg->log_drops;
     // The fingerprint comes from the kernel backend's messages (rolewallctl render, tested
     // in ctl_test.cpp, writes the real one); here it is taken from the golden file.
     std::string golden = test::read_file(test::source_dir() + "/tests/data/golden/scoped.nft");
