@@ -155,10 +155,10 @@ int verb_drops(const Options &o) {
         if (since) options["since"] = sdbus::Variant(since);
         auto drops = c.ListDrops(options);
         if (o.json) {
-            Json out = Json::array();
+            Json list = Json::array();
             for (const auto &d : drops)
-                out.push_back(drop_json(d));
-            print_json(out);
+                list.push_back(drop_json(d));
+            print_json({{"drops", list}});
         } else {
             print_table(drops);
         }
