@@ -87,6 +87,8 @@ TEST_CASE("A dropped connection to 445/tcp is listed with file-server, which wou
     for (const auto &e : g.s->client().ListDrops({}))
         CHECK(field<std::uint16_t>(e, "port") != 22);
     CHECK(g.s->client().GetStatus().at("log_drops").get<bool>());
+    // The log rule reads back as built: the kernel matches what rolewalld applied.
+    CHECK(g.s->client().GetStatus().at("kernel").get<std::string>() == "matches");
 
     Run r = g.s->ctl({"drops", "--json"});
     REQUIRE(r.status == 0);
