@@ -78,11 +78,11 @@ void print_table(const std::vector<Drop> &drops) {
         std::string open = joined(would, roles.empty() ? "-" : "");
         if (would.empty() && !roles.empty())
             open = "(" + joined(roles, "") + ": not with their scope)";
-        t.row({port_str(d), value<std::string>(d, "source"),
-               value<std::string>(d, "interface").empty() ? "-"
-                                                          : value<std::string>(d, "interface"),
-               std::to_string(value<std::uint64_t>(d, "packets")),
-               when(value<std::uint64_t>(d, "last_seen")), open});
+        t.row(
+            {port_str(d), value<std::string>(d, "source"),
+             value<std::string>(d, "interface").empty() ? "-" : value<std::string>(d, "interface"),
+             std::to_string(value<std::uint64_t>(d, "packets")),
+             when(value<std::uint64_t>(d, "last_seen")), open});
     }
     print(t.str());
     print("\n`rolewallctl explain SOURCE PORT/PROTO` tells the command that would open one.\n");

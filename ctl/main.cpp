@@ -79,7 +79,7 @@ void help() {
         "  --add-interface IF, --remove-interface IF   (repeatable)\n"
         "  --add-source CIDR,  --remove-source CIDR    (repeatable)\n"
         "  --follow             drops: print new drops as they come, until interrupted\n"
-        "  --since DURATION     drops: only those seen in the last DURATION (90s, 15m, 2h)\n"
+        "  --since DURATION     drops: only those of the last DURATION (90s, 15m, 2h)\n"
         "  -h, --help           this text\n"
         "  --version            the version\n\n"
         "Environment:\n"

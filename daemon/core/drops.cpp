@@ -42,8 +42,8 @@ void DropTable::clear() {
 namespace {
 
 constexpr std::uint8_t ipproto_hopopts = 0, ipproto_routing = 43, ipproto_fragment = 44,
-                       ipproto_ah = 51, ipproto_dstopts = 60, ipproto_dccp = 33,
-                       ipproto_sctp = 132, ipproto_udplite = 136;
+                       ipproto_ah = 51, ipproto_dstopts = 60, ipproto_dccp = 33, ipproto_sctp = 132,
+                       ipproto_udplite = 136;
 
 bool has_ports(std::uint8_t proto) {
     return proto == ipproto_tcp || proto == ipproto_udp || proto == ipproto_udplite ||

@@ -38,16 +38,13 @@ void NflogReceiver::parse(const nlmsghdr *nlh, std::vector<DroppedPacket> &out) 
         static_cast<const char *>(mnl_nlmsg_get_payload_offset(nlh, sizeof(nfgenmsg)));
     const auto *end = reinterpret_cast<const char *>(nlh) + nlh->nlmsg_len;
     if (attrs > end) return;
-    for_each_attr(attrs, static_cast<std::size_t>(end - attrs),
-                  [&](const nlattr *a) {
-                      const auto *data = static_cast<const std::uint8_t *>(
-                          mnl_attr_get_payload(a));
-                      if (mnl_attr_get_type(a) == NFULA_IFINDEX_INDEV &&
-                          mnl_attr_get_payload_len(a) == 4)
-                          index = ntohl(mnl_attr_get_u32(a));
-                      else if (mnl_attr_get_type(a) == NFULA_PAYLOAD)
-                          p.network.assign(data, data + mnl_attr_get_payload_len(a));
-                  });
+    for_each_attr(attrs, static_cast<std::size_t>(end - attrs), [&](const nlattr *a) {
+        const auto *data = static_cast<const std::uint8_t *>(mnl_attr_get_payload(a));
+        if (mnl_attr_get_type(a) == NFULA_IFINDEX_INDEV && mnl_attr_get_payload_len(a) == 4)
+            index = ntohl(mnl_attr_get_u32(a));
+        else if (mnl_attr_get_type(a) == NFULA_PAYLOAD)
+            p.network.assign(data, data + mnl_attr_get_payload_len(a));
+    });
     char name[IF_NAMESIZE] = {};
     if (index != 0 && if_indextoname(index, name)) p.interface = name;
     if (!p.network.empty()) out.push_back(std::move(p));
@@ -87,10 +84,9 @@ template <typename F> Status configure(mnl_socket *sock, std::uint16_t group, F 
     if (mnl_cb_run(ack, static_cast<std::size_t>(n), 1, mnl_socket_get_portid(sock), nullptr,
                    nullptr) < 0) {
         int error = errno;
-        std::string why = error == EBUSY ? "another process listens on NFLOG group " +
-                                               std::to_string(group)
-                                         : "NFLOG group " + std::to_string(group) + ": " +
-                                               errno_text(error);
+        std::string why = error == EBUSY
+                              ? "another process listens on NFLOG group " + std::to_string(group)
+                              : "NFLOG group " + std::to_string(group) + ": " + errno_text(error);
         return make_error(error == EPERM ? Errc::access_denied : Errc::io, why);
     }
     return Ok{};
@@ -110,15 +106,17 @@ Result<std::unique_ptr<DropReceiver>> open_nflog(std::uint16_t group) {
         nfulnl_msg_config_cmd cmd{NFULNL_CFG_CMD_BIND};
         mnl_attr_put(nlh, NFULA_CFG_CMD, sizeof cmd, &cmd);
     });
-    if (s) s = configure(sock.get(), group, [](nlmsghdr *nlh) {
-        nfulnl_msg_config_mode mode{};
-        mode.copy_range = htonl(drop_copy_bytes);
-        mode.copy_mode = NFULNL_COPY_PACKET;
-        mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof mode, &mode);
-    });
-    if (s) s = configure(sock.get(), group, [](nlmsghdr *nlh) {
-        mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(flush_timeout));
-    });
+    if (s)
+        s = configure(sock.get(), group, [](nlmsghdr *nlh) {
+            nfulnl_msg_config_mode mode{};
+            mode.copy_range = htonl(drop_copy_bytes);
+            mode.copy_mode = NFULNL_COPY_PACKET;
+            mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof mode, &mode);
+        });
+    if (s)
+        s = configure(sock.get(), group, [](nlmsghdr *nlh) {
+            mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(flush_timeout));
+        });
     if (!s) return s.error();
     return std::unique_ptr<DropReceiver>(std::make_unique<NflogReceiver>(std::move(sock)));
 }

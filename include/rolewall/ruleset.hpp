@@ -113,8 +113,7 @@ struct Layout {
     // Policy and fail-safe: what the base chains are made of. Layouts with the same skeleton
     // differ only in roles, which the backend changes in place.
     bool same_skeleton(const Layout &other) const {
-        return policy == other.policy && failsafe == other.failsafe &&
-               log_drops == other.log_drops;
+        return policy == other.policy && failsafe == other.failsafe && log_drops == other.log_drops;
     }
 };
 

@@ -114,10 +114,12 @@ TEST_CASE("ListDrops needs authorization and checks its options") {
     CHECK(as_uid(nobody, g.s->address(), [](Client &c) {
               return error_of([&] { c.ListDrops({}); });
           }) == error_access_denied);
-    CHECK(error_of([&] { g.s->client().ListDrops({{"bogus", sdbus::Variant(1u)}}); }) ==
-          error_invalid_argument);
-    CHECK(error_of([&] { g.s->client().ListDrops({{"limit", sdbus::Variant(std::string("1"))}}); }) ==
-          error_invalid_argument);
+    CHECK(error_of([&] {
+              g.s->client().ListDrops({{"bogus", sdbus::Variant(1u)}});
+          }) == error_invalid_argument);
+    CHECK(error_of([&] {
+              g.s->client().ListDrops({{"limit", sdbus::Variant(std::string("1"))}});
+          }) == error_invalid_argument);
     CHECK_FALSE(g.connects(445));
     CHECK_FALSE(g.connects(139));
     REQUIRE(g.drop(445, "192.0.2.2"));
@@ -130,9 +132,7 @@ TEST_CASE("ListDrops needs authorization and checks its options") {
 TEST_CASE("log_drops = false: no log rule in the kernel and nothing recorded") {
     Gateway g("[firewall]\nlog_drops = false\n\n[roles.ssh]\n");
     testns::InNetns in(g.hosts.gw);
-    auto table = [&] {
-        return testsupport::run({"nft", "list", "table", "inet", "rolewall"}).out;
-    };
+    auto table = [&] { return testsupport::run({"nft", "list", "table", "inet", "rolewall"}).out; };
     CHECK_FALSE(has(table(), "log group"));
     CHECK_FALSE(g.s->client().GetStatus().at("log_drops").get<bool>());
     CHECK_FALSE(g.connects(445));

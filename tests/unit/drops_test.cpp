@@ -78,7 +78,7 @@ TEST_CASE("Dropped IPv4 packets give their protocol, port and source") {
     CHECK(*k == key("192.0.2.7", 445));
     CHECK(drop_key("lan0", ipv4(ipproto_udp, 137))->port == 137);
     CHECK(drop_key("lan0", ipv4(ipproto_icmp, 13))->port == 13);
-    CHECK(drop_key("lan0", ipv4(47, 0))->protocol == 47); // gre: no port
+    CHECK(drop_key("lan0", ipv4(47, 0))->protocol == 47);               // gre: no port
     CHECK(drop_key("lan0", ipv4(ipproto_tcp, 445, 0x0010))->port == 0); // not the first fragment
     auto cut = ipv4(ipproto_tcp, 445);
     cut.resize(21); // the transport header was not copied
@@ -107,8 +107,8 @@ TEST_CASE("Dropped IPv6 packets skip extension headers to the port") {
 TEST_CASE("A drop is explained with the services and roles that would open it") {
     Layout none = fixture_layout({});
     auto any = [](const std::string &) { return Scope{}; };
-    DropInsight i = explain_drop(none, fixture(), default_range_values(), key("192.0.2.7", 88),
-                                 any);
+    DropInsight i =
+        explain_drop(none, fixture(), default_range_values(), key("192.0.2.7", 88), any);
     CHECK(i.services == std::vector<std::string>{"kerberos"});
     CHECK(i.roles == std::vector<std::string>{"dc"});
     CHECK(i.would_accept == std::vector<std::string>{"dc"});
@@ -118,8 +118,7 @@ TEST_CASE("A drop is explained with the services and roles that would open it") 
     auto lan1 = [](const std::string &) { return scope({"lan1"}, {}); };
     i = explain_drop(none, fixture(), default_range_values(), key("192.0.2.7", 88), lan1);
     CHECK(i.would_accept.empty());
-    CHECK(drop_line(key("192.0.2.7", 88), i).find("dc use the port, but not") !=
-          std::string::npos);
+    CHECK(drop_line(key("192.0.2.7", 88), i).find("dc use the port, but not") != std::string::npos);
     i = explain_drop(none, fixture(), default_range_values(), key("192.0.2.7", 9), any);
     CHECK(drop_line(key("192.0.2.7", 9), i) ==
           "dropped 9/tcp from 192.0.2.7 on lan0: no catalog role uses it");
