@@ -12,20 +12,9 @@
 # outer build's compiler launcher, e.g. ccache; may be empty).
 set -uo pipefail
 
-readonly SKIP=77
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 readonly RELEASE=$WORK_DIR/release
-
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-skip() {
-    echo "SKIP: $*" >&2
-    exit "$SKIP"
-}
-need() {
-    command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed (Debian package: $2)"
-}
 
 # The time of the changelog's newest entry, as dpkg-parsechangelog gives it to Debian's own
 # builds: every file of the package gets it as its time.

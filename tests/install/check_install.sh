@@ -11,22 +11,12 @@
 #   CMAKE, CPACK the CMake tools
 set -uo pipefail
 
-readonly SKIP=77
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 DESTDIR_ROOT="$WORK_DIR/destdir"
 read -r -a expect_bins <<<"${EXPECT_BINS:-}"
 
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-skip() {
-    echo "SKIP: $*" >&2
-    exit "$SKIP"
-}
 note() { echo "note: $*"; }
-need() {
-    command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed (Debian package: $2)"
-}
 cache_value() { # NAME -> the value in the build tree's CMakeCache.txt
     sed -n "s/^$1:[A-Z]*=//p" "$BUILD_DIR/CMakeCache.txt" | head -n1
 }
@@ -121,6 +111,7 @@ check_tree() {
     for b in "${expect_bins[@]}"; do
         [[ -x $DESTDIR_ROOT/$b ]] || fail "$b is not executable"
     done
+    check_named_docs
 
     # The shipped configuration must be valid against the shipped catalog, as installed.
     local ctl=$DESTDIR_ROOT/usr/bin/rolewallctl
@@ -136,6 +127,19 @@ check_tree() {
     else
         note "rolewallctl is not built in this tree: the shipped config was not checked"
     fi
+}
+
+# Every installed document the man pages, the README and docs/ send the reader to
+# ("/usr/share/doc/rolewall/JSON.md") is installed.
+check_named_docs() {
+    local named f
+    named=$(grep -rhoE '/usr/share/doc/rolewall/[A-Za-z0-9._-]*[A-Za-z0-9]' \
+        "$SOURCE_DIR/docs" "$SOURCE_DIR/README.md" | sort -u)
+    [[ -n $named ]] || fail "no document of /usr/share/doc/rolewall is named in docs/: the pattern is stale"
+    for f in $named; do
+        [[ -e $DESTDIR_ROOT$f ]] || fail "$f is named in the docs but not installed"
+    done
+    echo "the $(wc -w <<<"$named") documents the docs name are installed"
 }
 
 # --- (b) the systemd unit ----------------------------------------------------------------------

@@ -17,20 +17,10 @@
 # .deb is, from check_deb.sh build).
 set -uo pipefail
 
-readonly SKIP=77
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ROOT=$WORK_DIR/chroot/root
 
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-skip() {
-    echo "SKIP: $*" >&2
-    exit "$SKIP"
-}
-need() {
-    command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed (Debian package: $2)"
-}
 
 # The packages the .deb depends on (the first alternative of each clause, no versions).
 dependencies() {
