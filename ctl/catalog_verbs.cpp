@@ -88,8 +88,7 @@ static void show_json(const Catalog &c, const Role &r, const RangeValues &ranges
                 {"note", r.note}});
 }
 
-static int show_service(const Options &o, const Catalog &c, const Service &s,
-                        const RangeValues &ranges);
+static int show_service(const Options &o, const ServiceDetails &d);
 
 static std::string role_text(const Catalog &c, const Role &r, const RangeValues &ranges) {
     std::string out = r.id + ": " + r.title + "\n  " + r.description + "\n";
@@ -127,7 +126,7 @@ int verb_show(const Options &o) {
         return exit_failed;
     }
     RangeValues ranges = ranges_for(o, *catalog);
-    if (s) return show_service(o, *catalog, *s, ranges);
+    if (s) return show_service(o, *service_details(*catalog, s->id, ranges));
     if (o.json)
         show_json(*catalog, *r, ranges);
     else
@@ -179,22 +178,19 @@ int verb_which(const Options &o) {
     return exit_ok;
 }
 
-static std::string entry_str(const Entry &e, const RangeValues &ranges) {
-    if (e.kind == Entry::Kind::ip_protocol) return ip_protocol_name(e.ip_protocol);
-    return port_range_str(resolve_ports(e, ranges)) + "/" + l4_name(e.l4);
+static std::string entry_str(const EntryDetails &e) {
+    if (e.ip_protocol) return e.protocol;
+    return port_range_str(e.ports) + "/" + e.protocol;
 }
 
-static Json entry_json(const Entry &e, const RangeValues &ranges) {
-    Json j = {{"application", e.application}};
-    if (e.kind == Entry::Kind::ip_protocol) {
-        j["protocol"] = ip_protocol_name(e.ip_protocol);
-        j["number"] = e.ip_protocol;
+static Json entry_json(const EntryDetails &e) {
+    Json j = {{"application", e.application}, {"protocol", e.protocol}};
+    if (e.ip_protocol) {
+        j["number"] = *e.ip_protocol;
         return j;
     }
-    PortRange r = resolve_ports(e, ranges);
-    j["protocol"] = l4_name(e.l4);
-    j["first"] = r.first;
-    j["last"] = r.last;
+    j["first"] = e.ports.first;
+    j["last"] = e.ports.last;
     if (!e.range.empty()) j["range"] = e.range;
     return j;
 }
@@ -209,8 +205,9 @@ int verb_services(const Options &o) {
         std::vector<std::string> ports;
         Json entries = Json::array();
         for (const auto &e : s.entries) {
-            ports.push_back(entry_str(e, ranges));
-            entries.push_back(entry_json(e, ranges));
+            EntryDetails d = entry_details(e, ranges);
+            ports.push_back(entry_str(d));
+            entries.push_back(entry_json(d));
         }
         services.push_back({{"name", id},
                             {"title", s.title},
@@ -268,20 +265,17 @@ std::vector<std::string> service_matches(const Service &s, const std::string &wo
     return m.where;
 }
 
-std::string entry_ports(const Entry &e, const RangeValues &ranges) {
-    if (e.kind == Entry::Kind::ip_protocol) return "-";
-    std::string ports = port_range_str(resolve_ports(e, ranges));
+std::string entry_ports(const EntryDetails &e) {
+    if (e.ip_protocol) return "-";
+    std::string ports = port_range_str(e.ports);
     return e.range.empty() ? ports : ports + " (" + e.range + ")";
 }
 
-std::string entry_proto(const Entry &e) {
-    return e.kind == Entry::Kind::ip_protocol ? ip_protocol_name(e.ip_protocol) : l4_name(e.l4);
-}
-
-void show_service_json(const Catalog &c, const Service &s, const RangeValues &ranges) {
+void show_service_json(const ServiceDetails &d) {
+    const Service &s = *d.service;
     Json entries = Json::array();
-    for (const auto &e : s.entries) {
-        Json j = entry_json(e, ranges);
+    for (const auto &e : d.entries) {
+        Json j = entry_json(e);
         j["note"] = e.note;
         entries.push_back(std::move(j));
     }
@@ -291,7 +285,7 @@ void show_service_json(const Catalog &c, const Service &s, const RangeValues &ra
                 {"description", s.description},
                 {"windows_service", s.windows_service},
                 {"aliases", s.aliases},
-                {"roles", c.roles_using(s.id)},
+                {"roles", d.roles},
                 {"entries", std::move(entries)},
                 {"sources", s.sources},
                 {"note", s.note}});
@@ -299,23 +293,22 @@ void show_service_json(const Catalog &c, const Service &s, const RangeValues &ra
 
 } // namespace
 
-static int show_service(const Options &o, const Catalog &c, const Service &s,
-                        const RangeValues &ranges) {
+static int show_service(const Options &o, const ServiceDetails &d) {
     if (o.json) {
-        show_service_json(c, s, ranges);
+        show_service_json(d);
         return exit_ok;
     }
+    const Service &s = *d.service;
     std::string out = s.id + ": " + s.title + " (service)\n  " + s.description + "\n";
-    auto roles = c.roles_using(s.id);
-    out += "Roles: " + (roles.empty() ? std::string("none") : join(roles)) + "\n";
+    out += "Roles: " + (d.roles.empty() ? std::string("none") : join(d.roles)) + "\n";
     if (!s.windows_service.empty()) out += "Windows service: " + s.windows_service + "\n";
     if (!s.aliases.empty()) out += "Also known as: " + join(s.aliases) + "\n";
     TextTable t({"PROTO", "PORTS", "APPLICATION"});
     std::string notes;
-    for (const auto &e : s.entries) {
-        t.row({entry_proto(e), entry_ports(e, ranges), e.application});
+    for (const auto &e : d.entries) {
+        t.row({e.protocol, entry_ports(e), e.application});
         if (!e.note.empty())
-            notes += "  " + entry_proto(e) + " " + entry_ports(e, ranges) + ": " + e.note + "\n";
+            notes += "  " + e.protocol + " " + entry_ports(e) + ": " + e.note + "\n";
     }
     out += "\n" + t.str();
     if (!notes.empty()) out += "\nEntry notes:\n" + notes;

@@ -10,6 +10,7 @@ inline constexpr const char *interface_name = "org.rolewall1.Manager";
 
 // Error names. Every error carries one sentence a human understands.
 inline constexpr const char *error_unknown_role = "org.rolewall1.Error.UnknownRole";
+inline constexpr const char *error_unknown_service = "org.rolewall1.Error.UnknownService";
 inline constexpr const char *error_invalid_argument = "org.rolewall1.Error.InvalidArgument";
 inline constexpr const char *error_access_denied = "org.rolewall1.Error.AccessDenied";
 inline constexpr const char *error_kernel_rejected = "org.rolewall1.Error.KernelRejected";

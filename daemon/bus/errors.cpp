@@ -8,6 +8,8 @@ const char *error_name(Errc code) {
     switch (code) {
     case Errc::unknown_role:
         return error_unknown_role;
+    case Errc::unknown_service:
+        return error_unknown_service;
     case Errc::invalid_argument:
         return error_invalid_argument;
     case Errc::access_denied:

@@ -76,6 +76,8 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
                    std::map<std::string, sdbus::Variant> options) override;
     std::vector<std::map<std::string, sdbus::Variant>>
     list_drops(const std::map<std::string, sdbus::Variant> &options);
+    // Catalog details (catalog_service.cpp): GetService.
+    std::map<std::string, sdbus::Variant> GetService(const std::string &id) override;
     // Health (status_service.cpp): GetStatus, State.
     std::map<std::string, sdbus::Variant> GetStatus() override;
     std::string State() override;

@@ -151,4 +151,26 @@ std::vector<Catalog::PortUse> Catalog::which(std::uint16_t port, std::optional<L
     return out;
 }
 
+EntryDetails entry_details(const Entry &e, const RangeValues &ranges) {
+    EntryDetails d{e.application, "", std::nullopt, {}, e.range, e.note};
+    if (e.kind == Entry::Kind::ip_protocol) {
+        d.protocol = ip_protocol_name(e.ip_protocol);
+        d.ip_protocol = e.ip_protocol;
+        return d;
+    }
+    d.protocol = l4_name(e.l4);
+    d.ports = resolve_ports(e, ranges);
+    return d;
+}
+
+std::optional<ServiceDetails> service_details(const Catalog &catalog, const std::string &id,
+                                              const RangeValues &ranges) {
+    const Service *s = catalog.service(id);
+    if (!s) return std::nullopt;
+    ServiceDetails d{s, catalog.roles_using(id), {}};
+    for (const auto &e : s->entries)
+        d.entries.push_back(entry_details(e, ranges));
+    return d;
+}
+
 } // namespace rolewall

@@ -143,4 +143,25 @@ class Catalog {
 // Resolves an entry's ports: fixed, or a named range from the config.
 PortRange resolve_ports(const Entry &e, const RangeValues &ranges);
 
+// A service as front-ends show it (rolewallctl show SERVICE and services, D-Bus GetService):
+// the one place that says what a service's entries are once the config's ranges apply.
+struct EntryDetails {
+    std::string application;
+    std::string protocol;                    // "tcp", "udp" or a bare IP protocol ("gre")
+    std::optional<std::uint8_t> ip_protocol; // a bare IP protocol's number
+    PortRange ports;                         // resolved; {0, 0} for a bare IP protocol
+    std::string range;                       // the named range's key, or ""
+    std::string note;
+};
+EntryDetails entry_details(const Entry &e, const RangeValues &ranges);
+
+struct ServiceDetails {
+    const Service *service;
+    std::vector<std::string> roles; // roles using it (Catalog::roles_using)
+    std::vector<EntryDetails> entries;
+};
+// nullopt when the catalog has no service `id`.
+std::optional<ServiceDetails> service_details(const Catalog &catalog, const std::string &id,
+                                              const RangeValues &ranges);
+
 } // namespace rolewall

@@ -22,6 +22,7 @@ struct Diagnostic {
 enum class Errc {
     invalid_config,   // config or catalog files are wrong
     unknown_role,     // a role name the catalog does not have
+    unknown_service,  // a service name the catalog does not have
     invalid_argument, // a bad argument from a caller (CIDR, interface, option)
     kernel_rejected,  // the kernel refused the transaction; nothing changed
     access_denied,    // the caller may not do this
