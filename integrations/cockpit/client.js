@@ -109,6 +109,15 @@ export class Rolewall {
         };
     }
 
+    // GetService: { id, title, description, windows_service, sources, aliases, note, roles,
+    // entries: [{ application, protocol, first, last, range, note }] }
+    async getService(id) {
+        const [service] = await this.call("GetService", [id]);
+        const out = unwrap(service);
+        out.entries = (out.entries || []).map(unwrap);
+        return out;
+    }
+
     async whichPort(port, protocol) {
         const [uses] = await this.call("WhichPort", [port, protocol]);
         return uses.map(([service, application, proto, first, last, roles]) =>

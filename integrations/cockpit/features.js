@@ -18,6 +18,7 @@ function capabilities(methods, properties) {
         counters: methods.has("GetCounters"),
         drops: methods.has("ListDrops"),
         whichPort: methods.has("WhichPort"),
+        serviceDetails: methods.has("GetService"), // sources and notes of a role's ports
     };
 }
 

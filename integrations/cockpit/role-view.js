@@ -1,20 +1,32 @@
-// One role: what it opens (its services, ports and IP protocols, from GetRole), whether it is
-// enabled, with which scope and from where, and the buttons that change it.
+// One role: what it opens (its services, ports and IP protocols, from GetRole) and where each
+// port comes from (the services' sources and notes, from GetService), whether it is enabled,
+// with which scope and from where, and the buttons that change it.
 import { h, replaceChildren } from "./dom.js";
 import { _, format } from "./i18n.js";
 import { formatTime, formatTraffic, originInfo, scopeText, usecToDate } from "./format.js";
-import { button, card, errorAlert, row, table } from "./ui.js";
+import { button, card, descriptionList, errorAlert, row, table } from "./ui.js";
 
 const PORT_COLUMNS = [
     { title: _("Protocol") },
     { title: _("Ports"), header: true },
     { title: _("Service") },
     { title: _("Application") },
+    { title: _("Note"), class: "rw-entry-note" },
 ];
 
 // "445/tcp", "49152-65535/tcp"
 export function portText(p) {
     return (p.first === p.last ? String(p.first) : `${p.first}-${p.last}`) + "/" + p.protocol;
+}
+
+// The note GetService gives one of GetRole's ports or IP protocols (services: Map id ->
+// GetService's answer); "" when there is none.
+export function entryNote(services, p) {
+    const service = services && services.get(p.service);
+    const entry = service && service.entries.find(e => e.application === p.application &&
+        (p.number !== undefined ? e.protocol === p.name
+            : e.protocol === p.protocol && e.first === p.first && e.last === p.last));
+    return entry ? entry.note : "";
 }
 
 export class RoleView {
@@ -23,6 +35,8 @@ export class RoleView {
         this.name = name;
         this.info = null;
         this.error = null;
+        this.services = null; // Map id -> GetService's answer, where the daemon has it
+        this.servicesError = null;
         this.box = h("div", { id: "rw-role-details" });
         this.root = h("div", {}, this.box);
         this.load();
@@ -34,6 +48,19 @@ export class RoleView {
             this.error = null;
         } catch (ex) {
             this.error = ex;
+        }
+        this.update();
+        if (this.info && this.app.client.features.serviceDetails)
+            await this.loadServices(this.info.services);
+    }
+
+    async loadServices(ids) {
+        try {
+            const client = this.app.client;
+            this.services = new Map(await Promise.all(ids.map(async id => [id, await client.getService(id)])));
+            this.servicesError = null;
+        } catch (ex) {
+            this.servicesError = ex;
         }
         this.update();
     }
@@ -68,12 +95,44 @@ export class RoleView {
                                   format(_("Services: $0"), info.services.join(", "))),
                                 table(_("Ports"), PORT_COLUMNS, info.ports.map(p => row(PORT_COLUMNS, [
                                     p.protocol.toUpperCase(), portText(p).replace(/\/.*$/, ""), p.service, p.application,
+                                    entryNote(this.services, p),
                                 ]))),
                                 info.ipProtocols.length > 0 && table(_("IP protocols"), PORT_COLUMNS,
                                     info.ipProtocols.map(p => row(PORT_COLUMNS, [
-                                        _("IP protocol"), `${p.name} (${p.number})`, p.service, p.application]))),
+                                        _("IP protocol"), `${p.name} (${p.number})`, p.service, p.application,
+                                        entryNote(this.services, p)]))),
                             ],
-                        }));
+                        }),
+                        this.sourcesCard(info));
+    }
+
+    // Where the ports come from: each service's sources and notes (GetService).
+    sourcesCard(info) {
+        if (!this.app.client.features.serviceDetails)
+            return null;
+        let body;
+        if (this.servicesError)
+            body = errorAlert(_("The services could not be read"), this.servicesError);
+        else if (!this.services)
+            body = h("p", { class: "rw-subtle" }, _("Loading…"));
+        else
+            body = info.services.map(id => this.serviceSection(id, this.services.get(id)));
+        return card(_("Where the ports come from"), {
+            id: "rw-role-sources",
+            body: h("div", { class: "pf-c-card__body" }, body),
+        });
+    }
+
+    serviceSection(id, s) {
+        return h("section", { class: "rw-service", dataset: { service: id } },
+                 h("h3", { class: "pf-c-title pf-m-md" }, format("$0 — $1", id, s.title)),
+                 h("p", { class: "rw-subtle" }, s.description),
+                 descriptionList([
+                     [_("Sources"), h("ul", { class: "rw-service-sources" }, s.sources.map(x => h("li", {}, x)))],
+                     s.windows_service && [_("Windows service"), s.windows_service],
+                     s.aliases.length > 0 && [_("Also known as"), s.aliases.join(", ")],
+                     s.note && [_("Note"), h("span", { class: "rw-service-note" }, s.note)],
+                 ]));
     }
 
     status(role) {
@@ -89,12 +148,7 @@ export class RoleView {
                 items.push([_("Accepted"), format(_("$0 since $1"), formatTraffic(counters.packets, counters.bytes),
                                                   formatTime(usecToDate(counters.since)))]);
         }
-        return h("dl", { class: "pf-c-description-list pf-m-horizontal pf-m-compact", id: "rw-role-status" },
-                 items.map(([term, value]) => h("div", { class: "pf-c-description-list__group" },
-                                                h("dt", { class: "pf-c-description-list__term" },
-                                                  h("span", { class: "pf-c-description-list__text" }, term)),
-                                                h("dd", { class: "pf-c-description-list__description" },
-                                                  h("div", { class: "pf-c-description-list__text" }, value)))));
+        return descriptionList(items, { id: "rw-role-status" });
     }
 
     actions(role) {

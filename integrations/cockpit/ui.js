@@ -120,6 +120,17 @@ export function row(columns, cells, props = {}) {
                                       cell)));
 }
 
+// A horizontal description list of [term, value] pairs (false items are left out).
+export function descriptionList(items, { id, class: cls } = {}) {
+    return h("dl", { class: ["pf-c-description-list pf-m-horizontal pf-m-compact", cls], id },
+             items.filter(Boolean).map(([term, value]) =>
+                 h("div", { class: "pf-c-description-list__group" },
+                   h("dt", { class: "pf-c-description-list__term" },
+                     h("span", { class: "pf-c-description-list__text" }, term)),
+                   h("dd", { class: "pf-c-description-list__description" },
+                     h("div", { class: "pf-c-description-list__text" }, value)))));
+}
+
 export function spinner(label = _("Loading")) {
     return h("span", { class: "pf-c-spinner pf-m-md", role: "progressbar", "aria-valuetext": label },
              h("span", { class: "pf-c-spinner__clipper" }),

@@ -261,6 +261,8 @@ def step_in_cockpits_shell(r):
 def run_steps(r, catalog):
     step_page_loads(r)
     fs.step_features_detected(r)
+    if FEATURES["serviceDetails"]:
+        fs.step_role_sources(r, catalog)
     step_enable_web_server(r)
     step_follows_rolewallctl(r)
     if FEATURES["counters"]:

@@ -1,5 +1,6 @@
 """Steps of the browser test for the members of org.rolewall1.Manager that came after the first
-API: dry runs, trial changes (confirm), origins with details, revert, counters and drops.
+API: dry runs, trial changes (confirm), origins with details, revert, counters, drops, and the
+services' sources and notes.
 
 Which of them run is decided by the contract in the source tree, the introspection XML
 (daemon/bus/org.rolewall1.Manager.xml), never by what the running daemon happens to answer: a
@@ -9,6 +10,7 @@ member the XML declares must work on the page, and a step for it that cannot pas
 import os
 import re
 import time
+import tomllib
 import xml.etree.ElementTree as ET
 
 SOURCE_DIR = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -35,6 +37,7 @@ def expected_features():
     return {"results": results, "dryRun": results, "confirm": confirm, "timeout": confirm,
             "revert": "RevertRoles" in m, "describe": "DescribeEnabled" in m,
             "status": "GetStatus" in m, "counters": "GetCounters" in m, "drops": "ListDrops" in m,
+            "serviceDetails": "GetService" in m,
             "pendingProperties": {"PendingChange", "PendingDeadline"} <= c["properties"]}
 
 
@@ -157,3 +160,23 @@ def step_drop_enables_role(r):
     r.wait_row("web-server", True)
     assert r.connect() == "accepted", "enabling the role the drop named did not let the connection in"
     _log("a dropped connection listed web-server; its button enabled it and the connection got through")
+
+
+def step_role_sources(r, catalog):
+    """GetService: a role's page shows where its ports come from, as the daemon's catalog says:
+    each service's sources, Windows service and note, and each port's note."""
+    r.b.d.get(r.ws.url("#/role/ftp-server"))
+    text = r.b.wait(lambda: r.b.js("const s = document.querySelector(`#rw-role-sources [data-service='ftp-server']`);"
+                                   "return s ? s.innerText : ''"), "ftp-server's sources on the role's page")
+    with open(os.path.join(catalog, "services", "ftp-server.toml"), "rb") as f:
+        service = tomllib.load(f)
+    for want in service["sources"] + [service["windows_service"], service["note"]]:
+        assert want in text, f"{want!r} is not on the page: {text!r}"
+    shown = r.b.js("return [...document.querySelectorAll('#rw-role-ports tbody tr')].map(tr =>"
+                   " [tr.querySelector(`[data-label='Application']`).innerText,"
+                   "  tr.querySelector(`[data-label='Note']`).innerText])")
+    want = [[e["application"], e.get("note", "")] for e in service["entry"]]
+    assert sorted(shown) == sorted(want), f"ports and notes on the page: {shown}, in the catalog: {want}"
+    r.shot("role-sources.png")
+    r.open_page(r.ws)
+    _log(f"ftp-server's page shows its {len(service['sources'])} sources, its note and its ports' notes")

@@ -8,6 +8,7 @@ import { changeOptions, describeChange, predictResult, resultSummary, widens } f
 import { formatBytes, formatDuration, formatRemaining, formatTraffic, parseList, scopeText } from
     "../../integrations/cockpit/format.js";
 import { parsePortQuery, roleMatches } from "../../integrations/cockpit/catalog-view.js";
+import { entryNote } from "../../integrations/cockpit/role-view.js";
 
 const NEW = { results: true, dryRun: true, timeout: true, confirm: true };
 const OLD = { results: false, dryRun: false, timeout: false, confirm: false };
@@ -136,4 +137,23 @@ test("The catalog search finds roles by name, service, application and port", ()
         assert.equal(roleMatches(info, q), true, q);
     for (const q of ["445/udp", "ldap", "80"])
         assert.equal(roleMatches(info, q), false, q);
+});
+
+test("A port's note is the one GetService gives its service's entry, matched exactly", () => {
+    const services = new Map([
+        ["rpc", { entries: [
+            { application: "RPC", protocol: "tcp", first: 135, last: 135, range: "", note: "TCP only." },
+            { application: "Dynamic RPC ports", protocol: "tcp", first: 50000, last: 50100,
+              range: "rpc_dynamic_ports", note: "Default 49152-65535." }] }],
+        ["pptp", { entries: [{ application: "GRE", protocol: "gre", first: 0, last: 0, range: "", note: "" },
+            { application: "PPTP", protocol: "tcp", first: 1723, last: 1723, range: "", note: "Obsolete." }] }],
+    ]);
+    const port = (application, protocol, first, last, service = "rpc") => ({ protocol, first, last, service, application });
+    assert.equal(entryNote(services, port("RPC", "tcp", 135, 135)), "TCP only.");
+    assert.equal(entryNote(services, port("Dynamic RPC ports", "tcp", 50000, 50100)), "Default 49152-65535.");
+    assert.equal(entryNote(services, port("RPC", "udp", 135, 135)), "");
+    assert.equal(entryNote(services, port("PPTP", "tcp", 1723, 1723, "pptp")), "Obsolete.");
+    assert.equal(entryNote(services, { number: 47, name: "gre", service: "pptp", application: "GRE" }), "");
+    assert.equal(entryNote(services, port("SSH", "tcp", 22, 22, "ssh")), "");
+    assert.equal(entryNote(null, port("RPC", "tcp", 135, 135)), "");
 });
