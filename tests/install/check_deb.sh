@@ -35,7 +35,13 @@ build_release() {
         -DROLEWALL_HARDENING=ON)
     [[ -n ${LAUNCHER:-} ]] && args+=("-DCMAKE_CXX_COMPILER_LAUNCHER=$LAUNCHER")
     export SOURCE_DATE_EPOCH=$epoch
-    {
+    # ccache's base_dir would make the compiler see relative source paths
+    # (../../../daemon/log.cpp in __FILE__), out of -ffile-prefix-map's reach: the release trees
+    # compile with absolute paths, as a build without ccache does.
+    export CCACHE_BASEDIR=
+    # The time it took (printed on stderr): what the package tests cost CI.
+    local TIMEFORMAT="$dir: configured, built and packaged in %0R s (CPU: %0U s user, %0S s system)"
+    time {
         "$CMAKE" "${args[@]}" &&
             "$CMAKE" --build "$dir/tree" -j"$(nproc)" &&
             (cd "$dir" && "$CPACK" -G DEB --config "$dir/tree/CPackConfig.cmake" -B "$dir/deb")
@@ -103,7 +109,9 @@ check_reproducible() {
     deb=$(release_deb)
     # Another directory, at another depth and with a longer name: a build path in a binary or
     # a file name in the package shows up as a difference.
-    build_release "$WORK_DIR/reproducible/second-tree"
+    # Compiled for real, without the launcher: a compiler cache could hand the second tree the
+    # first tree's objects and hide a difference.
+    LAUNCHER='' build_release "$WORK_DIR/reproducible/second-tree"
     other=$(deb_in "$WORK_DIR/reproducible/second-tree")
     if cmp -s "$deb" "$other"; then
         echo "the two builds give the same .deb: $(sha256sum <"$deb" | cut -d' ' -f1)"
