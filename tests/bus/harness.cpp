@@ -194,12 +194,15 @@ bool Netns::table_exists() const {
 
 std::set<std::string> Netns::kernel_roles() const {
     std::set<std::string> out;
-    Run r = nft({"-j", "list", "table", "inet", "rolewall"});
+    // The sets, not the table: nft 1.0.6 ends its JSON at the flags of a table that is only
+    // persist (the table a stopped rolewalld leaves), and the parse would fail.
+    Run r = nft({"-j", "list", "sets", "inet"});
     if (r.status != 0) return out;
     auto doc = nlohmann::json::parse(r.out);
     for (const auto &item : doc.at("nftables")) {
         if (!item.contains("set")) continue;
         const auto &set = item["set"];
+        if (set.value("table", "") != "rolewall") continue;
         if (!set.contains("elem") || set["elem"].empty()) continue;
         auto name = set.at("name").get<std::string>();
         out.insert(name.substr(0, name.rfind('_')));
