@@ -313,7 +313,7 @@ def main():
         print(f"SKIP: {reason}")
         return SKIP
     from rolewall_sandbox import Sandbox
-    from cockpit_session import Browser, CockpitWs, enter_netns, leave_netns
+    from cockpit_session import Browser, CockpitWs, enter_netns, leave_netns, wait_addresses_settled
 
     shutil.rmtree(args.artifacts, ignore_errors=True)
     os.makedirs(args.artifacts)
@@ -329,6 +329,7 @@ def main():
         ws = browser = run = None
         try:
             ws = CockpitWs(sb, PAGE_DIR, 9090)
+            wait_addresses_settled()
             browser = Browser(os.path.join(sb.dir, "browser"))
             run = Run(sb, browser, ws, args.artifacts)
             run_steps(run, catalog)

@@ -67,6 +67,21 @@ def enter_netns(path):
     return old
 
 
+def wait_addresses_settled(timeout=15):
+    """Waits until no address of this network namespace is still tentative (IPv6 duplicate
+    address detection of the link-local addresses, about 1-2 s after a link comes up). Chromium
+    watches the addresses and aborts its loads with ERR_NETWORK_CHANGED when one changes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        out = subprocess.run(["ip", "-o", "addr", "show", "tentative"], capture_output=True,
+                             text=True, check=True).stdout.strip()
+        if not out:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"addresses still tentative after {timeout} s:\n{out}")
+        time.sleep(0.1)
+
+
 def leave_netns(old):
     try:
         if _libc.setns(old, _CLONE_NEWNET) != 0:

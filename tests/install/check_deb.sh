@@ -6,6 +6,7 @@
 #   build         configure, build and package the release tree WORK_DIR/release (the fixture)
 #   lintian       lintian finds no error and no warning (overrides only with a reason)
 #   hardening     hardening-check: PIE, stack protector, FORTIFY_SOURCE, RELRO, BIND_NOW
+#   paths         the shipped binaries hold no path of the source or release tree
 #   reproducible  a second tree in another directory, same SOURCE_DATE_EPOCH: the same .deb
 #
 # Environment (set by CMake): SOURCE_DIR, WORK_DIR, CMAKE, CPACK, GENERATOR, LAUNCHER (the
@@ -103,6 +104,27 @@ check_hardening() {
     done
 }
 
+# The binaries as shipped hold no path of the source or the release tree (debug info and
+# __FILE__ are mapped to "."). The install test "paths" checks the same on the main tree,
+# except when that tree is built with sanitizers.
+check_paths() {
+    need strings binutils
+    local deb dir b root hits n=0
+    deb=$(release_deb)
+    dir=$WORK_DIR/paths
+    rm -rf "$dir" && mkdir -p "$dir"
+    dpkg-deb -x "$deb" "$dir" || fail "dpkg-deb -x failed"
+    for b in usr/sbin/rolewalld usr/bin/rolewallctl; do
+        [[ -f $dir/$b ]] || fail "the .deb has no $b"
+        for root in "$SOURCE_DIR" "$RELEASE" "$(realpath "$SOURCE_DIR")"; do
+            hits=$(strings -a "$dir/$b" | grep -F -- "$root" | head -n 3)
+            [[ -z $hits ]] || fail "$b in the .deb holds the path $root:"$'\n'"$hits"
+        done
+        n=$((n + 1))
+    done
+    echo "the $n binaries of $(basename "$deb") hold no path of $SOURCE_DIR or $RELEASE"
+}
+
 check_reproducible() {
     need dpkg-buildflags dpkg-dev
     local deb other
@@ -131,9 +153,10 @@ case "${1:-}" in
     build) check_build ;;
     lintian) check_lintian ;;
     hardening) check_hardening ;;
+    paths) check_paths ;;
     reproducible) check_reproducible ;;
     *)
-        echo "usage: $0 build|lintian|hardening|reproducible" >&2
+        echo "usage: $0 build|lintian|hardening|paths|reproducible" >&2
         exit 2
         ;;
 esac
