@@ -28,6 +28,10 @@ struct Options {
     bool runtime = false;
     bool dry_run = false;
     bool all = false; // revert --all
+    // render, check: the config alone (not config + saved state); the state directory
+    bool config_only = false;
+    std::string state_dir; // empty: the default
+    bool live = false;     // render --live: what the running daemon applied
     // enable: the scope asked for (a dimension not given keeps what the role has)
     std::vector<std::string> interfaces;
     std::vector<std::string> sources;

@@ -30,9 +30,12 @@ const Verb verbs[] = {
     {"which", 1, 1, verb_which, "which PORT[/tcp|/udp]    services and roles using a port"},
     {"services", 0, 0, verb_services, "services                 services of the catalog"},
     {"render", 0, 0, verb_render,
-     "render                   the ruleset for the config, as nft -f text", false},
+     "render [--config-only|--live]  the ruleset of config + saved state (what rolewalld "
+     "applies at boot), as nft -f text",
+     false},
     {"check", 0, 0, verb_check,
-     "check                    validate config and catalog (and the kernel batch)", false},
+     "check [--config-only]    validate config, catalog and saved state (and the kernel batch)",
+     false},
     {"status", 0, 0, verb_status,
      "status                   enabled roles with their scope and origin (daemon)"},
     {"enable", 1, 1, verb_enable, "enable ROLE [SCOPE OPTIONS] [--runtime] [--dry-run]"},
@@ -69,6 +72,9 @@ void help() {
         "                       (default: /etc/samba/smb.conf)\n"
         "  --dry-run            enable/disable/revert: show what would change, change nothing\n"
         "  --all                revert: every role with a saved or runtime change\n"
+        "  --state-dir DIR      render, check: where state.toml is (default: %s)\n"
+        "  --config-only        render, check: the config alone, without the saved state\n"
+        "  --live               render: what the running daemon applied (daemon)\n"
         "\nScope options of enable (each dimension not given keeps what the role has\n"
         "now, or its config scope, or any):\n"
         "  --interface IF       exactly these input interfaces (repeatable; \"vlan*\");\n"
@@ -87,7 +93,8 @@ void help() {
         "  ROLEWALL_SOURCE_TREE     source tree to take the default files from\n\n"
         "Exit status: 0 ok, 1 failed, 2 bad usage, 3 daemon not reachable, 4 denied,\n"
         "5 daemon degraded; explain: 0 accepted, 1 dropped or rejected.\n",
-        files.catalog.c_str(), files.local_catalog.c_str(), files.config.c_str());
+        files.catalog.c_str(), files.local_catalog.c_str(), files.config.c_str(),
+        rolewall::paths::state_dir);
 }
 
 // For the generated bash and zsh completion (ctl/completion): "verb NAME" per verb and
@@ -121,6 +128,9 @@ enum {
     opt_add_source,
     opt_remove_source,
     opt_all,
+    opt_state_dir,
+    opt_config_only,
+    opt_live,
 };
 
 Options parse(int argc, char **argv) {
@@ -141,6 +151,9 @@ Options parse(int argc, char **argv) {
         {"add-source", required_argument, nullptr, opt_add_source},
         {"remove-source", required_argument, nullptr, opt_remove_source},
         {"all", no_argument, nullptr, opt_all},
+        {"state-dir", required_argument, nullptr, opt_state_dir},
+        {"config-only", no_argument, nullptr, opt_config_only},
+        {"live", no_argument, nullptr, opt_live},
         {"follow", no_argument, nullptr, opt_follow},
         {"since", required_argument, nullptr, opt_since},
         {"help", no_argument, nullptr, 'h'},
@@ -205,6 +218,15 @@ Options parse(int argc, char **argv) {
         case opt_all:
             o.all = true;
             break;
+        case opt_state_dir:
+            o.state_dir = optarg;
+            break;
+        case opt_config_only:
+            o.config_only = true;
+            break;
+        case opt_live:
+            o.live = true;
+            break;
         case opt_follow:
             o.follow = true;
             break;
@@ -259,6 +281,14 @@ void check_combination(const std::string &verb, const Options &o) {
     if (o.dry_run && !enable && verb != "disable" && verb != "revert")
         throw UsageError{"--dry-run goes with 'enable', 'disable' and 'revert' only"};
     if (o.all && verb != "revert") throw UsageError{"--all goes with 'revert' only"};
+    bool offline = verb == "render" || verb == "check";
+    if ((o.config_only || !o.state_dir.empty()) && !offline)
+        throw UsageError{"--config-only and --state-dir go with 'render' and 'check' only"};
+    if (o.live && verb != "render") throw UsageError{"--live goes with 'render' only"};
+    if (o.live && (o.config_only || !o.state_dir.empty()))
+        throw UsageError{"render --live asks the daemon: it takes no --config-only or --state-dir"};
+    if (o.config_only && !o.state_dir.empty())
+        throw UsageError{"--config-only reads no state: it cannot go with --state-dir"};
     check_dimension("--interface", !o.interfaces.empty(), "--any-interface", o.any_interface,
                     "--add-interface/--remove-interface", ifs);
     check_dimension("--source", !o.sources.empty(), "--any-source", o.any_source,

@@ -125,6 +125,10 @@ ManagerService::WhichPort(const uint16_t &port, const std::string &protocol) {
     });
 }
 
+std::string ManagerService::RenderRuleset() {
+    return guarded([&] { return manager_.rendered(); });
+}
+
 std::vector<std::string> ManagerService::EnabledRoles() {
     return manager_.enabled_names();
 }

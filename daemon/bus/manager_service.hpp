@@ -81,6 +81,7 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
     // Health (status_service.cpp): GetStatus, State.
     std::map<std::string, sdbus::Variant> GetStatus() override;
     std::string State() override;
+    std::string RenderRuleset() override;
     std::vector<std::string> EnabledRoles() override;
     std::string Version() override;
 

@@ -127,6 +127,10 @@ std::vector<std::string> Manager::enabled_names() const {
     return out;
 }
 
+std::string Manager::rendered() const {
+    return render_nft(layout_, backend_.fingerprint(layout_));
+}
+
 const EnabledRole *Manager::find(const std::string &role) const {
     auto it = enabled_.find(role);
     return it == enabled_.end() ? nullptr : &it->second;

@@ -103,6 +103,10 @@ std::string nft_fingerprint(const Layout &layout) {
     return kernel::fingerprint(layout);
 }
 
+std::string NftBackend::fingerprint(const Layout &layout) const {
+    return nft_fingerprint(layout);
+}
+
 // Reads the whole table between two generation reads (when they differ, someone committed in
 // between and the read starts again) and compares it with `reference`: when it is exactly
 // that layout, the cache knows the kernel holds it; else the table is to be replaced. A
@@ -230,8 +234,8 @@ Result<Plan> NftBackend::Impl::plan(const Layout &desired, const ApplyHint &hint
     } else {
         p.replace = true;
         if (c.table) add_table_delete(batch, table_name);
-        TableObjects objects =
-            table_objects(table_name, flags, desired, table_comment(desired, fingerprint(desired)));
+        TableObjects objects = table_objects(table_name, flags, desired,
+                                             table_comment(desired, kernel::fingerprint(desired)));
         add_creation(batch, objects);
         p.report.kind = c.table ? ApplyReport::Kind::replaced : ApplyReport::Kind::created;
         p.report.added = element_count(desired.sets);

@@ -108,6 +108,11 @@ class Backend {
     // process owns: Error kernel_rejected naming its netlink port. The next apply() reads the
     // table back and compares it as a first apply does.
     virtual Result<ApplyReport> keep() = 0;
+
+    // The fingerprint this backend writes into the table comment for `layout`, so that
+    // render_nft(layout, fingerprint(layout)) is the table as the kernel lists it ("" when the
+    // backend writes none).
+    virtual std::string fingerprint(const Layout &) const { return {}; }
 };
 
 } // namespace rolewall

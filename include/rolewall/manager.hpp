@@ -191,6 +191,9 @@ class Manager {
     // What the kernel was last given: the roles' layout; degraded, the fail-safe layout, or
     // the kept table's sets as read at start (health().ruleset says which).
     const Layout &layout() const { return layout_; }
+    // layout() as the nft text `rolewallctl render` prints (render_nft with the backend's
+    // fingerprint): the table as the kernel lists it.
+    std::string rendered() const;
 
   private:
     // The three layers to put in force as a whole (start, reload).
