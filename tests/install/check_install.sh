@@ -423,8 +423,9 @@ check_completion() {
             fi
         }
         expect "enable" rolewallctl en
-        expect "--catalog --config" rolewallctl --c
-        expect "--local-catalog" rolewallctl --l
+        expect "--catalog --config --config-only" rolewallctl --c
+        expect "--local-catalog" rolewallctl --loc
+        expect "--live" rolewallctl render --li
         expect "ad-dc ssh" rolewallctl enable ""
         expect "ad-dc" rolewallctl --catalog /srv/cat show a
         expect "ssh" rolewallctl disable s
