@@ -84,7 +84,7 @@ std::string nft_changes(const Layout &from, const Layout &to) {
             for (const Element &e : es) {
                 if (!s.empty()) s += ", ";
                 s += element_key_str(c.type, e);
-                if (comments && !e.comment.empty()) s += " comment \"" + e.comment + "\"";
+                if (comments && !e.comment.empty()) s += " comment \"" + e.comment.str() + "\"";
             }
             return s;
         };

@@ -51,40 +51,55 @@ const char *key_type_name(KeyType t) {
 // nft refuses comments longer than this (NFTNL_UDATA_COMMENT_MAXLEN).
 constexpr std::size_t max_comment = 128;
 
-static std::string clip(std::string s) {
-    if (s.size() < max_comment) return s;
+Key::Key(const std::uint8_t *bytes, std::size_t n) : size_(static_cast<std::uint8_t>(n)) {
+    if (n > capacity) throw std::length_error("a set key of " + std::to_string(n) + " bytes");
+    std::copy_n(bytes, n, bytes_.begin());
+}
+
+Comment::Comment(std::string text) {
+    if (!text.empty()) text_ = std::make_shared<const std::string>(std::move(text));
+}
+
+const std::string &Comment::none() {
+    static const std::string empty;
+    return empty;
+}
+
+static Comment clip(Comment c) {
+    if (c.size() < max_comment) return c;
+    std::string s = c.str();
     s.resize(max_comment - 4);
     return s + "...";
 }
 
-Element port_element(PortRange r, std::string comment) {
+Element port_element(PortRange r, Comment comment) {
     return {{std::uint8_t(r.first >> 8), std::uint8_t(r.first & 0xff)},
             {std::uint8_t(r.last >> 8), std::uint8_t(r.last & 0xff)},
             clip(std::move(comment))};
 }
 
-Element proto_element(std::uint8_t proto, std::string comment) {
+Element proto_element(std::uint8_t proto, Comment comment) {
     return {{proto}, {proto}, clip(std::move(comment))};
 }
 
-Element nfproto_element(std::uint8_t nfproto, std::string comment) {
+Element nfproto_element(std::uint8_t nfproto, Comment comment) {
     return {{nfproto}, {nfproto}, clip(std::move(comment))};
 }
 
-Element ifname_element(const std::string &name, std::string comment) {
+Element ifname_element(const std::string &name, Comment comment) {
     bool wildcard = !name.empty() && name.back() == '*';
     std::string base = wildcard ? name.substr(0, name.size() - 1) : name;
-    Bytes lo(16, 0);
+    Key lo(Bytes(16, 0));
     std::memcpy(lo.data(), base.data(), std::min<std::size_t>(base.size(), 16));
-    Bytes hi = lo;
-    if (wildcard) std::fill(hi.begin() + static_cast<long>(base.size()), hi.end(), 0xff);
+    Key hi = lo;
+    if (wildcard) std::fill(hi.begin() + base.size(), hi.end(), 0xff);
     return {lo, hi, clip(std::move(comment))};
 }
 
-Element cidr_element(const Cidr &c, std::string comment) {
+Element cidr_element(const Cidr &c, Comment comment) {
     std::size_t n = c.v6 ? 16 : 4;
-    Bytes lo(c.addr.begin(), c.addr.begin() + static_cast<long>(n));
-    Bytes hi = lo;
+    Key lo(c.addr.data(), n);
+    Key hi = lo;
     for (std::size_t i = 0; i < n; ++i) {
         int keep = std::clamp(c.prefix - 8 * static_cast<int>(i), 0, 8);
         hi[i] |= static_cast<std::uint8_t>(0xff >> keep);
@@ -180,9 +195,11 @@ std::string services_comment(const std::string &role, const std::set<std::string
 // overlapping intervals and the larger network already covers them. Family by family: an
 // IPv4 network sorted between two IPv6 ones must not hide that one lies in the other.
 std::vector<Cidr> outermost(std::vector<Cidr> nets) {
-    std::sort(nets.begin(), nets.end(), [](const Cidr &a, const Cidr &b) {
+    auto less = [](const Cidr &a, const Cidr &b) {
         return std::tie(a.v6, a.addr, a.prefix) < std::tie(b.v6, b.addr, b.prefix);
-    });
+    };
+    if (!std::is_sorted(nets.begin(), nets.end(), less)) // a normalized scope is
+        std::sort(nets.begin(), nets.end(), less);
     std::vector<Cidr> out;
     for (const auto &n : nets) {
         if (!out.empty() && out.back().v6 == n.v6) {
@@ -274,8 +291,14 @@ void fill_scope(const std::string &role, const Scope &scope, RoleSets &sets) {
         sets.v4.elements.push_back(cidr_element(*Cidr::parse("0.0.0.0/0"), role + ": any source"));
         sets.v6.elements.push_back(cidr_element(*Cidr::parse("::/0"), role + ": any source"));
     }
-    for (const auto &c : outermost(scope.sources))
-        (c.v6 ? sets.v6 : sets.v4).elements.push_back(cidr_element(c, role + ": source scope"));
+    const Comment source = role + ": source scope"; // shared by all of them
+    std::vector<Cidr> sources = outermost(scope.sources);
+    std::size_t v6 = static_cast<std::size_t>(
+        std::count_if(sources.begin(), sources.end(), [](const Cidr &c) { return c.v6; }));
+    sets.v4.elements.reserve(sets.v4.elements.size() + sources.size() - v6);
+    sets.v6.elements.reserve(sets.v6.elements.size() + v6);
+    for (const auto &c : sources)
+        (c.v6 ? sets.v6 : sets.v4).elements.push_back(cidr_element(c, source));
     auto by_key = [](const Element &a, const Element &b) { return a.lo < b.lo; };
     std::sort(sets.ifs.elements.begin(), sets.ifs.elements.end(), by_key);
 }
@@ -438,11 +461,20 @@ static bool element_less(const Element &a, const Element &b) {
     return std::tie(a.lo, a.hi, a.comment) < std::tie(b.lo, b.hi, b.comment);
 }
 
+// `elements` in element_less order: themselves when they are (a layout's sets are kept sorted
+// by key, without overlaps), else a sorted copy kept in `copy`.
+static const std::vector<Element> &in_order(const std::vector<Element> &elements,
+                                            std::vector<Element> &copy) {
+    if (std::is_sorted(elements.begin(), elements.end(), element_less)) return elements;
+    copy = elements;
+    std::sort(copy.begin(), copy.end(), element_less);
+    return copy;
+}
+
 SetChange diff_set(const std::vector<Element> &present, const SetContent &desired) {
-    std::vector<Element> now = present;
-    std::vector<Element> next = desired.elements;
-    std::sort(now.begin(), now.end(), element_less);
-    std::sort(next.begin(), next.end(), element_less);
+    std::vector<Element> now_copy, next_copy;
+    const std::vector<Element> &now = in_order(present, now_copy);
+    const std::vector<Element> &next = in_order(desired.elements, next_copy);
     SetChange c{
         desired.spec.name, desired.spec.role, desired.spec.type, desired.spec.interval, {}, {}};
     std::set_difference(now.begin(), now.end(), next.begin(), next.end(),

@@ -75,7 +75,8 @@ void compare_rules(const std::string &chain, const std::vector<Rule> &have,
 }
 
 std::string element_text(KeyType type, const Element &e) {
-    return element_key_str(type, e) + (e.comment.empty() ? "" : " comment \"" + e.comment + "\"");
+    return element_key_str(type, e) +
+           (e.comment.empty() ? "" : " comment \"" + e.comment.str() + "\"");
 }
 
 void compare_elements(const SetContent &want, std::vector<Element> have,
@@ -83,9 +84,15 @@ void compare_elements(const SetContent &want, std::vector<Element> have,
     auto less = [](const Element &a, const Element &b) {
         return std::tie(a.lo, a.hi, a.comment) < std::tie(b.lo, b.hi, b.comment);
     };
-    std::vector<Element> wanted = want.elements;
-    std::sort(wanted.begin(), wanted.end(), less);
-    std::sort(have.begin(), have.end(), less);
+    std::vector<Element> copy; // only when the layout's set is not in order already
+    const std::vector<Element> *ordered = &want.elements;
+    if (!std::is_sorted(ordered->begin(), ordered->end(), less)) {
+        copy = want.elements;
+        std::sort(copy.begin(), copy.end(), less);
+        ordered = &copy;
+    }
+    const std::vector<Element> &wanted = *ordered;
+    if (!std::is_sorted(have.begin(), have.end(), less)) std::sort(have.begin(), have.end(), less);
     std::vector<Element> extra, missing;
     std::set_difference(have.begin(), have.end(), wanted.begin(), wanted.end(),
                         std::back_inserter(extra), less);

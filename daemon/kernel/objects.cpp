@@ -48,7 +48,7 @@ void set_base(nftnl_set *s, const std::string &table, const std::string &name) {
     nftnl_set_set_str(s, NFTNL_SET_NAME, name.c_str());
 }
 
-SetElemPtr elem(const Bytes &key) {
+SetElemPtr elem(const Key &key) {
     SetElemPtr e = new_set_elem();
     nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY, key.data(),
                        static_cast<std::uint32_t>(key.size()));
@@ -80,19 +80,19 @@ std::string udata_string(const void *data, std::uint32_t len, std::uint8_t type)
     return {};
 }
 
-Bytes key_successor(Bytes key) {
-    for (auto it = key.rbegin(); it != key.rend(); ++it)
-        if (++*it != 0) break;
+Key key_successor(Key key) {
+    for (std::size_t i = key.size(); i-- > 0;)
+        if (++key[i] != 0) break;
     return key;
 }
 
-Bytes key_predecessor(Bytes key) {
-    for (auto it = key.rbegin(); it != key.rend(); ++it)
-        if ((*it)-- != 0) break;
+Key key_predecessor(Key key) {
+    for (std::size_t i = key.size(); i-- > 0;)
+        if (key[i]-- != 0) break;
     return key;
 }
 
-bool key_is_max(const Bytes &key) {
+bool key_is_max(const Key &key) {
     return std::all_of(key.begin(), key.end(), [](std::uint8_t b) { return b == 0xff; });
 }
 

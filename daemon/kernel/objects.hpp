@@ -72,8 +72,8 @@ std::vector<RulePtr> role_rules(const std::string &table, const RoleChain &role,
 std::string udata_string(const void *data, std::uint32_t len, std::uint8_t type);
 
 // Element codec helpers shared with the reader.
-Bytes key_successor(Bytes key); // key + 1, big-endian byte arithmetic
-bool key_is_max(const Bytes &key);
-Bytes key_predecessor(Bytes key);
+Key key_successor(Key key); // key + 1, big-endian byte arithmetic
+bool key_is_max(const Key &key);
+Key key_predecessor(Key key);
 
 } // namespace rolewall::kernel

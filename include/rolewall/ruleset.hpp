@@ -19,8 +19,12 @@
 #include "rolewall/catalog.hpp"
 #include "rolewall/config.hpp"
 
+#include <algorithm>
 #include <array>
+#include <compare>
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -60,12 +64,73 @@ const char *key_type_name(KeyType t);
 
 using Bytes = std::vector<std::uint8_t>;
 
+// A set key in the bytes the kernel stores (network order): at most 16 bytes (an IPv6 address,
+// an interface name), held in place. Ordered as Bytes are (byte by byte, then by length).
+class Key {
+  public:
+    static constexpr std::size_t capacity = 16;
+    Key() = default;
+    Key(std::initializer_list<std::uint8_t> bytes) : Key(bytes.begin(), bytes.size()) {}
+    Key(const Bytes &bytes) : Key(bytes.data(), bytes.size()) {} // NOLINT: a Key is its bytes
+    Key(const std::uint8_t *bytes, std::size_t n);
+    operator Bytes() const { return Bytes(begin(), end()); } // NOLINT: a Key is its bytes
+
+    std::size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    const std::uint8_t *data() const { return bytes_.data(); }
+    std::uint8_t *data() { return bytes_.data(); }
+    const std::uint8_t *begin() const { return bytes_.data(); }
+    const std::uint8_t *end() const { return bytes_.data() + size_; }
+    std::uint8_t *begin() { return bytes_.data(); }
+    std::uint8_t *end() { return bytes_.data() + size_; }
+    std::uint8_t operator[](std::size_t i) const { return bytes_[i]; }
+    std::uint8_t &operator[](std::size_t i) { return bytes_[i]; }
+
+    friend bool operator==(const Key &a, const Key &b) {
+        return a.size_ == b.size_ && std::equal(a.begin(), a.end(), b.begin());
+    }
+    friend std::strong_ordering operator<=>(const Key &a, const Key &b) {
+        return std::lexicographical_compare_three_way(a.begin(), a.end(), b.begin(), b.end());
+    }
+
+  private:
+    std::array<std::uint8_t, capacity> bytes_{};
+    std::uint8_t size_ = 0;
+};
+
+// An element's comment. The elements of one set mostly share their comment ("web: source
+// scope" on 100,000 sources): copies share one string instead of holding one each.
+class Comment {
+  public:
+    Comment() = default;
+    Comment(std::string text);                                // NOLINT: a Comment is its text
+    Comment(const char *text) : Comment(std::string(text)) {} // NOLINT: a Comment is its text
+    const std::string &str() const { return text_ ? *text_ : none(); }
+    operator const std::string &() const { return str(); } // NOLINT: a Comment is its text
+    bool empty() const { return str().empty(); }
+    std::size_t size() const { return str().size(); }
+
+    friend bool operator==(const Comment &a, const Comment &b) {
+        return a.text_ == b.text_ || a.str() == b.str();
+    }
+    friend std::strong_ordering operator<=>(const Comment &a, const Comment &b) {
+        if (a.text_ == b.text_) return std::strong_ordering::equal;
+        return a.str().compare(b.str()) <=> 0;
+    }
+    friend bool operator==(const Comment &a, const std::string &b) { return a.str() == b; }
+    friend bool operator==(const Comment &a, const char *b) { return a.str() == b; }
+
+  private:
+    static const std::string &none();
+    std::shared_ptr<const std::string> text_; // null: no comment
+};
+
 // A closed range [lo, hi] of keys in the bytes the kernel stores (network order). In sets
-// without the interval flag, lo == hi.
+// without the interval flag, lo == hi. 56 bytes, with nothing of its own on the heap.
 struct Element {
-    Bytes lo;
-    Bytes hi;
-    std::string comment;
+    Key lo;
+    Key hi;
+    Comment comment;
     bool operator==(const Element &) const = default;
 };
 
@@ -165,12 +230,13 @@ void copy_role_parts(Layout &to, const Layout &from, const std::vector<std::stri
 // pattern covers them. The result is sorted. build_layout() uses it for every role.
 std::vector<std::string> outermost_interfaces(std::vector<std::string> names);
 
-// Element codecs.
-Element port_element(PortRange r, std::string comment);
-Element proto_element(std::uint8_t proto, std::string comment);
-Element nfproto_element(std::uint8_t nfproto, std::string comment);   // NFPROTO_IPV4 = 2, IPV6 = 10
-Element ifname_element(const std::string &name, std::string comment); // "lan0" or "vlan*"
-Element cidr_element(const Cidr &c, std::string comment);
+// Element codecs. A comment longer than the kernel takes is cut; elements given the same
+// Comment share its text.
+Element port_element(PortRange r, Comment comment);
+Element proto_element(std::uint8_t proto, Comment comment);
+Element nfproto_element(std::uint8_t nfproto, Comment comment);   // NFPROTO_IPV4 = 2, IPV6 = 10
+Element ifname_element(const std::string &name, Comment comment); // "lan0" or "vlan*"
+Element cidr_element(const Cidr &c, Comment comment);
 // Human form of an element's key, as nft prints it ("88", "49152-65535", "10.0.0.0/8",
 // "\"lan0\"", "\"vlan*\"", "gre", "ipv4").
 std::string element_key_str(KeyType t, const Element &e);

@@ -2,6 +2,7 @@
 #include "rolewall/ruleset.hpp"
 #include "util.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 using namespace rolewall;
@@ -16,7 +17,7 @@ std::vector<std::string> keys(const Layout &l, const std::string &set) {
     const SetContent *s = l.set(set);
     REQUIRE(s);
     for (const auto &e : s->elements)
-        out.push_back(element_key_str(s->spec.type, e) + " " + e.comment);
+        out.push_back(element_key_str(s->spec.type, e) + " " + e.comment.str());
     return out;
 }
 
@@ -138,6 +139,47 @@ TEST_CASE("An element whose comment changed is removed and added again") {
     REQUIRE(c.size() == 1);
     CHECK(c[0].remove.size() == 1);
     CHECK(c[0].add.size() == 1);
+}
+
+TEST_CASE("The difference does not depend on the order the kernel listed the elements in") {
+    Layout a =
+        fixture_layout({{"dc", scope({}, {"192.0.2.0/24", "198.51.100.7", "203.0.113.0/25"})}});
+    Layout b = fixture_layout({{"dc", scope({}, {"198.51.100.7", "203.0.113.128/25"})}});
+    std::vector<Element> listed = a.set("dc_v4")->elements;
+    std::reverse(listed.begin(), listed.end());
+    SetChange in_order = diff_set(a.set("dc_v4")->elements, *b.set("dc_v4"));
+    SetChange reversed = diff_set(listed, *b.set("dc_v4"));
+    CHECK(in_order.remove == reversed.remove);
+    CHECK(in_order.add == reversed.add);
+    REQUIRE(in_order.remove.size() == 2);
+    REQUIRE(in_order.add.size() == 1);
+    CHECK(element_key_str(KeyType::ipv4_addr, in_order.add[0]) == "203.0.113.128/25");
+}
+
+TEST_CASE("Keys order as their bytes do, and a role's sources share one comment") {
+    // Key is the compact form of Bytes: ==, < and > agree with Bytes' own, lengths included.
+    const std::vector<Bytes> keys = {
+        {},           {0},          {0, 0},          {0, 1},        {1},       {0xff},
+        {0xff, 0xff}, Bytes(16, 0), Bytes(16, 0xff), {10, 0, 0, 1}, {10, 0, 1}};
+    for (const Bytes &x : keys)
+        for (const Bytes &y : keys) {
+            INFO(x.size() << " and " << y.size() << " bytes");
+            CHECK((Key(x) == Key(y)) == (x == y));
+            CHECK((Key(x) < Key(y)) == (x < y));
+            CHECK((Key(x) > Key(y)) == (x > y));
+            CHECK(Bytes(Key(x)) == x);
+        }
+    std::vector<std::string> many;
+    for (int i = 0; i < 300; ++i)
+        many.push_back("198.51." + std::to_string(100 + i / 256) + "." + std::to_string(i % 256));
+    Layout l = fixture_layout({{"dc", scope({}, many)}});
+    const SetContent *v4 = l.set("dc_v4");
+    REQUIRE(v4);
+    REQUIRE(v4->elements.size() == 300);
+    for (const Element &e : v4->elements)
+        CHECK(e.comment == "dc: source scope");
+    CHECK(std::is_sorted(v4->elements.begin(), v4->elements.end(),
+                         [](const Element &x, const Element &y) { return x.lo < y.lo; }));
 }
 
 TEST_CASE("A set the kernel does not have yet is filled completely") {
