@@ -2,7 +2,7 @@
 // how long other clients wait while a call at the cap (65,536 sources) is applied. A private
 // dbus-daemon and the real daemon in a namespace of its own, as in tests/bus; needs root.
 //
-//   build/bench/big_call_bench [--quick]
+//   build/bench/big_call_bench [--quick] [--only memory|latency]
 //
 // Prints the figures next to their targets (docs/PERFORMANCE.md).
 #include "harness.hpp"
@@ -161,11 +161,20 @@ int main(int argc, char **argv) {
         std::fprintf(stderr, "big_call_bench needs root (setns into its namespace)\n");
         return 77;
     }
-    bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+    bool quick = false;
+    std::string only; // "memory" or "latency": one half alone (for a profiler)
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--quick") == 0)
+            quick = true;
+        else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = argv[++i];
+    }
     try {
-        memory(100000, false);
-        memory(100000, true);
-        latency(65536, quick ? 3 : 10);
+        if (only != "latency") {
+            memory(100000, false);
+            memory(100000, true);
+        }
+        if (only != "memory") latency(65536, quick ? 3 : 10);
     } catch (const std::exception &e) {
         std::fprintf(stderr, "big_call_bench: %s\n", e.what());
         return 1;

@@ -223,6 +223,10 @@ int Daemon::run() {
         if (fds[2].revents) take_drops();
         if (bus_) serve_bus();
         if (!bus_ && Clock::now() >= next_connect_) try_connect();
+        if (trim_due_) { // after the batch: the reply of the big call is built, sent and freed
+            malloc_trim(0);
+            trim_due_ = false;
+        }
     }
     notify("STOPPING=1\nSTATUS=Stopping; the ruleset stays in the kernel");
     log::notice("stopping; the ruleset stays in the kernel");
@@ -352,12 +356,14 @@ void Daemon::changed(const Report &report, const std::string &what, const std::s
 }
 
 // glibc keeps freed heap memory for later: after a change of tens of thousands of elements
-// (a role's big scope decoded, parsed, built into sets and sent) that is tens of MiB the
-// daemon holds for nothing. malloc_trim() hands free pages back to the kernel; it costs a
-// walk of the heap (about a millisecond), so only after big changes.
+// (a role's big scope decoded, parsed, built into sets and sent, and the reply that lists the
+// scope before and after) that is tens of MiB the daemon holds for nothing. malloc_trim()
+// hands free pages back to the kernel; it costs a walk of the heap (about a millisecond), so
+// only after big changes, and only once the loop has sent the reply (the reply is built after
+// this hook runs: trimming here left its memory behind).
 void Daemon::give_back_memory(const Report &report) {
     constexpr std::size_t big_change = 4096; // elements added and removed
-    if (report.apply.added + report.apply.removed >= big_change) malloc_trim(0);
+    if (report.apply.added + report.apply.removed >= big_change) trim_due_ = true;
 }
 
 } // namespace rolewall

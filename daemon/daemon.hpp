@@ -71,6 +71,7 @@ class Daemon {
     Clock::time_point next_connect_{};
     std::chrono::milliseconds retry_delay_{100};
     bool bus_warned_ = false;
+    bool trim_due_ = false; // give_back_memory(): malloc_trim() at the end of this loop turn
     log::RateLimit refusals_{refusals_burst, refusals_interval};
     // A journal line per new key of the drop table: at most 10 a minute.
     static constexpr std::size_t drop_lines_burst = 10;

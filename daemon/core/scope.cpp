@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <arpa/inet.h>
 #include <charconv>
+#include <cstring>
 
 namespace rolewall {
 
@@ -56,10 +57,34 @@ Result<Cidr> Cidr::parse(const std::string &text) {
     return c;
 }
 
+namespace {
+
+// Appends the decimal digits of n (0-255) at p; returns the end.
+char *put_decimal(char *p, unsigned n) {
+    if (n >= 100) *p++ = static_cast<char>('0' + n / 100);
+    if (n >= 10) *p++ = static_cast<char>('0' + n / 10 % 10);
+    *p++ = static_cast<char>('0' + n % 10);
+    return p;
+}
+
+} // namespace
+
+// Written into one buffer, then one string: the daemon formats 65,536 of them in a reply.
 std::string Cidr::str() const {
-    char buf[INET6_ADDRSTRLEN] = {};
-    inet_ntop(v6 ? AF_INET6 : AF_INET, addr.data(), buf, sizeof buf);
-    return std::string(buf) + "/" + std::to_string(prefix);
+    char buf[INET6_ADDRSTRLEN + 4] = {};
+    char *p = buf;
+    if (v6) {
+        inet_ntop(AF_INET6, addr.data(), buf, INET6_ADDRSTRLEN);
+        p += std::strlen(buf);
+    } else {
+        for (int i = 0; i < 4; ++i) {
+            if (i) *p++ = '.';
+            p = put_decimal(p, addr[static_cast<std::size_t>(i)]);
+        }
+    }
+    *p++ = '/';
+    p = put_decimal(p, static_cast<unsigned>(prefix));
+    return std::string(buf, p);
 }
 
 bool valid_interface_name(const std::string &name, std::string *why) {

@@ -350,3 +350,22 @@ TEST_CASE("D-Bus options: unknown keys, duplicates and wrong types are refused n
     auto disable = bus::disable_options();
     CHECK_FALSE(bus::OptionSet().add(disable, "sources", std::vector<std::string>{}).ok());
 }
+
+TEST_CASE("Sources are written back as they are read") {
+    for (const char *text : {"0.0.0.0/0", "255.255.255.255/32", "10.0.0.0/8", "192.0.2.128/25",
+                             "100.64.0.0/10", "198.51.100.7/32", "::/0", "::1/128", "2001:db8::/32",
+                             "fe80::1:2/128", "2001:db8:0:1::1/128", "::ffff:0.0.0.0/96"}) {
+        auto c = Cidr::parse(text);
+        REQUIRE(c);
+        CHECK(c->str() == text);
+    }
+    for (int i = 0; i < 256; ++i) { // every octet value in every position
+        std::string o = std::to_string(i);
+        for (const std::string &text :
+             {o + ".1.2.3/32", "1." + o + ".2.3/32", "1.2." + o + ".3/32", "1.2.3." + o + "/32"}) {
+            auto c = Cidr::parse(text);
+            REQUIRE(c);
+            CHECK(c->str() == text);
+        }
+    }
+}
