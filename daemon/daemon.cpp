@@ -65,7 +65,8 @@ std::uint64_t monotonic_usec() {
 } // namespace
 
 Daemon::Daemon(Backend &backend, Sources sources, DropReceiverFactory drops)
-    : backend_(backend), manager_(backend, std::move(sources)), open_drops_(std::move(drops)) {}
+    : backend_(backend), worker_(backend, [this](int done_fd) { wait_for_kernel(done_fd); }),
+      manager_(worker_, std::move(sources)), open_drops_(std::move(drops)) {}
 
 Daemon::~Daemon() {
     bus_.reset();
@@ -196,6 +197,9 @@ void Daemon::report_status() {
 }
 
 int Daemon::run() {
+    // One heap for both threads: a second arena for the kernel worker would keep what a big
+    // change left there apart from what malloc_trim() gives back (20-30 MiB after a restart).
+    mallopt(M_ARENA_MAX, 1);
     if (!setup_signals()) {
         log::error(std::string("cannot set up signal handling: ") + std::strerror(errno));
         return 1;
@@ -222,6 +226,8 @@ int Daemon::run() {
         if (fds[0].revents) running = handle_signals();
         if (fds[2].revents) take_drops();
         if (bus_) serve_bus();
+        run_jobs();
+        drop_broken_bus();
         if (!bus_ && Clock::now() >= next_connect_) try_connect();
         if (trim_due_) { // after the batch: the reply of the big call is built, sent and freed
             malloc_trim(0);
@@ -230,6 +236,7 @@ int Daemon::run() {
     }
     notify("STOPPING=1\nSTATUS=Stopping; the ruleset stays in the kernel");
     log::notice("stopping; the ruleset stays in the kernel");
+    jobs_.clear(); // changes not started: their callers get no reply, nothing changed
     bus_.reset();
     return 0;
 }
@@ -262,6 +269,7 @@ void Daemon::try_connect() {
     };
     hooks.refused = [this](const bus::Caller &c, const bus::Decision &d) { refused(c, d.why); };
     hooks.drops = [this] { return recorded_drops(); };
+    hooks.defer = [this](std::function<void()> job) { jobs_.push_back(std::move(job)); };
     auto server = bus::BusServer::connect(manager_, std::move(hooks));
     if (!server) {
         bool taken = server.error().code == Errc::access_denied;
@@ -301,12 +309,53 @@ void Daemon::refused(const bus::Caller &c, const std::string &why) {
 }
 
 void Daemon::serve_bus() {
-    if (auto s = bus_->process(); !s) {
-        log::warning(s.error().message + "; reconnecting");
-        bus_.reset();
-        retry_delay_ = first_retry;
-        next_connect_ = Clock::now();
-        report_status();
+    if (auto s = bus_->process(); !s) bus_error_ = s.error().message;
+}
+
+// Not in serve_bus(): a job that is waiting for the kernel still holds the bus objects.
+void Daemon::drop_broken_bus() {
+    if (bus_error_.empty()) return;
+    log::warning(bus_error_ + "; reconnecting");
+    bus_error_.clear();
+    jobs_.clear(); // their callers are gone with the connection
+    bus_.reset();
+    retry_delay_ = first_retry;
+    next_connect_ = Clock::now();
+    report_status();
+}
+
+void Daemon::run_jobs() {
+    while (!jobs_.empty() && bus_error_.empty()) {
+        std::function<void()> job = std::move(jobs_.front());
+        jobs_.pop_front();
+        running_job_ = true;
+        job();
+        running_job_ = false;
+    }
+}
+
+// A change runs as a job, outside sd-bus's dispatch, so the bus can be served here while the
+// kernel works: reads are answered from the Manager as it was before the change (it changes
+// its roles only after the kernel took the change); other changes wait in jobs_, in order.
+// Elsewhere (start, SIGHUP) it only waits.
+void Daemon::wait_for_kernel(int done_fd) {
+    for (;;) {
+        bool serve = running_job_ && bus_ && bus_error_.empty();
+        pollfd fds[2] = {{done_fd, POLLIN, 0}, {-1, 0, 0}};
+        int timeout = -1;
+        if (serve) {
+            auto p = bus_->poll_data();
+            fds[1] = {p.fd, p.events, 0};
+            timeout = p.timeout_ms;
+        }
+        if (::poll(fds, serve ? 2 : 1, timeout) < 0 && errno != EINTR) {
+            std::uint64_t n = 0; // cannot poll: wait for the worker alone
+            ssize_t got = ::read(done_fd, &n, sizeof n);
+            (void)got;
+            return;
+        }
+        if (fds[0].revents) return;
+        if (serve) serve_bus();
     }
 }
 

@@ -9,8 +9,11 @@
 #include "rolewall/backend.hpp"
 #include "rolewall/drops.hpp"
 #include "rolewall/manager.hpp"
+#include "worker_backend.hpp"
 
 #include <chrono>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -50,6 +53,10 @@ class Daemon {
     bool handle_signals(); // false: time to exit
     void try_connect();
     void serve_bus();
+    void drop_broken_bus();
+    // WorkerBackend's waiter: until `done_fd` is readable, answers D-Bus calls when a job runs.
+    void wait_for_kernel(int done_fd);
+    void run_jobs();
     Result<Report> reload(const std::string &who);
     void changed(const Report &report, const std::string &what, const std::string &who);
     void log_notices(const Report &report);
@@ -65,7 +72,13 @@ class Daemon {
     const DropTable *recorded_drops() const;
 
     Backend &backend_;
+    WorkerBackend worker_; // the Manager's backend: kernel changes off this thread
     Manager manager_;
+    // Changes asked for over D-Bus, run in order after the loop turn that received them, so
+    // that reads are answered while one is applied to the kernel (wait_for_kernel()).
+    std::deque<std::function<void()>> jobs_;
+    bool running_job_ = false;
+    std::string bus_error_; // the connection failed in process(): dropped after the jobs
     std::unique_ptr<bus::BusServer> bus_;
     int signal_fd_ = -1;
     Clock::time_point next_connect_{};

@@ -226,19 +226,29 @@ void ManagerService::authorized_change(Reply &&result, const std::string &what, 
     authorizer_.check(caller, [this, reply, what, caller, action, send, tell](const Decision &d) {
         try {
             if (!d.allowed) return reply->returnError(access_denied(d.why));
-            Result<Report> r = [&]() -> Result<Report> {
-                try {
-                    return action(caller);
-                } catch (const std::exception &e) {
-                    return make_error(Errc::io, std::string("internal error: ") + e.what());
-                }
-            }();
-            if (!r) return reply->returnError(to_dbus_error(r.error()));
-            if (tell && hooks_.changed) hooks_.changed(*r, what, caller);
-            send(*reply, *r);
         } catch (const sdbus::Error &) {
-            // The reply could not be sent (the caller or the bus went away): nothing to do.
+            return; // the caller or the bus went away
         }
+        auto job = [this, reply, what, caller, action, send, tell] {
+            try {
+                Result<Report> r = [&]() -> Result<Report> {
+                    try {
+                        return action(caller);
+                    } catch (const std::exception &e) {
+                        return make_error(Errc::io, std::string("internal error: ") + e.what());
+                    }
+                }();
+                if (!r) return reply->returnError(to_dbus_error(r.error()));
+                if (tell && hooks_.changed) hooks_.changed(*r, what, caller);
+                send(*reply, *r);
+            } catch (const sdbus::Error &) {
+                // The reply could not be sent (the caller or the bus went away): nothing to do.
+            }
+        };
+        if (hooks_.defer)
+            hooks_.defer(std::move(job));
+        else
+            job();
     });
 }
 

@@ -27,6 +27,9 @@ struct ServiceHooks {
     Authorizer::Refused refused;
     // The table of recent drops, or nullptr when drops are not recorded.
     std::function<const DropTable *()> drops;
+    // Runs an authorized change later, on the daemon's loop, outside sd-bus's dispatch (so
+    // that the loop can answer reads while the kernel applies it). Unset: run at once.
+    std::function<void(std::function<void()>)> defer;
 };
 
 using ResultMap = std::map<std::string, sdbus::Variant>;

@@ -19,7 +19,8 @@
 // they were. Start and reload build and apply the whole layout.
 //
 // A Manager is not thread-safe: the daemon calls it from its one event-loop thread, which
-// also serializes changes.
+// also serializes changes. The daemon's backend runs apply() on a worker thread and may answer
+// reads (const members) while it waits; nothing else touches the Manager meanwhile.
 #pragma once
 
 #include "rolewall/backend.hpp"

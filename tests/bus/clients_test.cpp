@@ -134,3 +134,57 @@ TEST_CASE("rolewallctl exits 3 and says how to start rolewalld when bus activati
     CHECK(r.status == 3);
     CHECK(r.err.find("systemctl enable --now rolewalld") != std::string::npos);
 }
+
+// --- Changes one after the other ----------------------------------------------------------------
+
+TEST_CASE("Changes are applied one after the other in the order they came, while reads are "
+          "answered with the roles as they were or as they became") {
+    Setup s;
+    Client writer(s.address());
+    writer.connection().setMethodCallTimeout(60s);
+    auto proxy = sdbus::createProxy(writer.connection(), "org.rolewall1", "/org/rolewall1");
+    std::vector<std::string> many; // big enough that the kernel takes a while
+    for (int i = 0; i < 20000; ++i) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "2001:db8:%x:%x::1/128", i >> 8, i & 0xff);
+        many.push_back(buf);
+    }
+    std::vector<std::string> replies;
+    auto send = [&](const char *method, const Options &options, const std::string &tag) {
+        proxy->callMethodAsync(method)
+            .onInterface("org.rolewall1.Manager")
+            .withArguments(std::string("dc"), options)
+            .uponReplyInvoke([&replies, tag](const sdbus::Error *e, const Options &) {
+                replies.push_back(e ? tag + " failed: " + e->getName() : tag);
+            });
+    };
+    // One connection: the bus delivers the three calls in this order.
+    send("EnableRole", {{"sources", sdbus::Variant(many)}, {"runtime", sdbus::Variant(true)}},
+         "big enable");
+    send("DisableRole", {{"runtime", sdbus::Variant(true)}}, "disable");
+    send("EnableRole", {{"interfaces", sdbus::Variant(std::vector<std::string>{"lan0"})}},
+         "small enable");
+    // Meanwhile another client reads: dc is disabled (before), enabled with the 20,000 sources,
+    // disabled again, or enabled on lan0 from any source (after): never anything in between.
+    int reads = 0;
+    while (replies.size() < 3) {
+        for (const auto &r : s.client().ListEnabled()) {
+            if (std::get<0>(r) != "dc") continue;
+            const std::vector<std::string> &interfaces = std::get<2>(r), &sources = std::get<3>(r);
+            bool big = interfaces.empty() && sources.size() == many.size();
+            bool small = interfaces == std::vector<std::string>{"lan0"} && sources.empty();
+            CHECK((big || small));
+        }
+        ++reads;
+        writer.pump([&] { return replies.size() == 3; }, 20ms);
+        REQUIRE(reads < 100000);
+    }
+    CHECK(replies == std::vector<std::string>{"big enable", "disable", "small enable"});
+    auto enabled = s.client().ListEnabled();
+    auto dc = std::find_if(enabled.begin(), enabled.end(),
+                           [](const auto &r) { return std::get<0>(r) == "dc"; });
+    REQUIRE(dc != enabled.end());
+    CHECK(std::get<2>(*dc) == std::vector<std::string>{"lan0"});
+    CHECK(std::get<3>(*dc).empty());
+    CHECK(s.ns.kernel_roles() == std::set<std::string>{"dc", "remote"});
+}
