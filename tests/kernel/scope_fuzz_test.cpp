@@ -1,14 +1,16 @@
 // Whatever validates, the kernel accepts: random valid scopes (overlapping interface names and
 // patterns, overlapping CIDRs, IPv4 and IPv6, /0 and full-length prefixes, 15-character names,
 // duplicates) for random shipped roles, each applied, re-scoped and toggled in this process's
-// own namespace. None may be refused. ROLEWALL_SEED=N repeats a run; the seed is printed on a
-// failure.
+// own namespace; port ranges at the ends of the port space and comments near the kernel's limit
+// in a role's port sets. None may be refused, and each reads back as it was applied.
+// ROLEWALL_SEED=N repeats a run; the seed is printed on a failure.
 #include "backend_util.hpp"
 #include "kernel_util.hpp"
 #include "rolewall/catalog.hpp"
 #include "rolewall/scope.hpp"
 #include "support.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <random>
@@ -71,6 +73,38 @@ Scope random_scope(Rng &rng) {
     return s;
 }
 
+// A comment of a length near what the kernel takes (128 bytes with its NUL): the element
+// codecs cut longer ones, and the kernel must take what they leave and list it back as it was.
+std::string random_comment(Rng &rng) {
+    static const std::vector<int> lengths = {0, 1, 15, 16, 100, 126, 127, 128, 129, 255};
+    int n = lengths[pick(rng, 0, static_cast<int>(lengths.size()) - 1)];
+    std::string out;
+    for (int i = 0; i < n; ++i)
+        out += static_cast<char>('a' + pick(rng, 0, 25));
+    return out;
+}
+
+// Port ranges as a role's port set holds them (sorted, apart), often touching the ends of the
+// port space: from 0 or 1, up to 65534 or 65535 (a range up to 65535 has no end element), and
+// the whole space; each with a random comment.
+std::vector<Element> random_ports(Rng &rng) {
+    static const std::vector<int> edges = {0, 1, 2, 1023, 1024, 32767, 32768, 65533, 65534, 65535};
+    std::vector<int> cuts;
+    for (int n = pick(rng, 1, 8); n > 0; --n)
+        cuts.push_back(pick(rng, 0, 1) ? edges[pick(rng, 0, static_cast<int>(edges.size()) - 1)]
+                                       : pick(rng, 0, 65535));
+    if (pick(rng, 0, 4) == 0) cuts = {0, 65535};
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    std::vector<Element> out;
+    for (std::size_t i = 0; i < cuts.size(); i += 2) { // [cut, next cut] or a single port
+        int lo = cuts[i], hi = i + 1 < cuts.size() ? cuts[i + 1] : cuts[i];
+        out.push_back(port_element({static_cast<std::uint16_t>(lo), static_cast<std::uint16_t>(hi)},
+                                   random_comment(rng)));
+    }
+    return out;
+}
+
 std::string describe(const std::map<std::string, Scope> &enabled) {
     std::string out;
     for (const auto &[role, s] : enabled) {
@@ -110,11 +144,31 @@ TEST_CASE("Random valid scopes are never refused by the kernel, applied or toggl
             next[ids[pick(rng, 0, static_cast<int>(ids.size()) - 1)]] = random_scope(rng);
         INFO("scopes:\n" << describe(next));
         Layout layout = build_layout(*cat, Policy::drop, ranges, next);
+        // The role re-scoped below gets port ranges at the ends of the port space and comments
+        // near the kernel's limit in its port sets (the catalog has neither); re-scoping it
+        // puts back what build_layout() makes.
+        std::string role = next.begin()->first;
+        std::string ports;
+        for (const char *l4 : {"_tcp", "_udp"})
+            for (SetContent &set : layout.sets)
+                if (set.spec.name == role + l4) {
+                    set.elements = random_ports(rng);
+                    for (const Element &e : set.elements)
+                        ports += set.spec.name + " " + element_key_str(set.spec.type, e) +
+                                 " comment of " + std::to_string(e.comment.size()) + " bytes\n";
+                }
+        INFO("ports:\n" << ports);
         auto r = backend->apply(layout, ApplyHint::everything());
         INFO((r ? std::string() : r.error().message));
         REQUIRE(r.ok());
-        // One role re-scoped in place, then disabled, as a toggle does it.
-        std::string role = next.begin()->first;
+        auto listed = backend->verify(layout);
+        REQUIRE(listed.ok());
+        std::string differences;
+        for (const std::string &d : listed->differences)
+            differences += d + "\n";
+        INFO("read back:\n" << differences);
+        CHECK(listed->matches);
+        // The same role re-scoped in place, then disabled, as a toggle does it.
         std::map<std::string, Scope> one = {{role, random_scope(rng)}};
         INFO("re-scoped:\n" << describe(one));
         update_role_sets(layout, *cat, ranges, one, {role});
