@@ -2,11 +2,14 @@
 #include "recording_backend.hpp"
 #include "rolewall/manager.hpp"
 #include "support.hpp"
+#include "worker_backend.hpp"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <poll.h>
 #include <set>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -845,4 +848,55 @@ TEST_CASE("After any sequence of changes the layout is the one built from the en
     check(); // the refused change's sets were put back
     REQUIRE(m.reload().ok());
     check();
+}
+
+// --- The daemon's backend: kernel changes on a worker --------------------------------------------
+
+namespace {
+
+// Records on which thread apply() ran.
+struct ThreadRecording : RecordingBackend {
+    std::thread::id apply_thread;
+    Result<ApplyReport> apply(const Layout &desired, const ApplyHint &hint) override {
+        apply_thread = std::this_thread::get_id();
+        return RecordingBackend::apply(desired, hint);
+    }
+};
+
+} // namespace
+
+TEST_CASE("The daemon's backend applies on a worker and refuses every other call meanwhile") {
+    ThreadRecording inner;
+    WorkerBackend *worker = nullptr;
+    int waits = 0;
+    WorkerBackend backend(inner, [&](int done_fd) {
+        ++waits;
+        CHECK(worker->busy());
+        // What the loop may be asked while it waits (GetStatus reads the kernel back): refused,
+        // never run on the backend the worker is using.
+        auto check = worker->verify(failsafe_layout());
+        REQUIRE_FALSE(check.ok());
+        CHECK(check.error().message.find("a change is being applied") != std::string::npos);
+        CHECK_FALSE(worker->presence().ok());
+        CHECK_FALSE(worker->apply(failsafe_layout(), ApplyHint::everything()).ok());
+        pollfd p{done_fd, POLLIN, 0};
+        REQUIRE(::poll(&p, 1, 10000) == 1); // the waiter returns once the worker is done
+    });
+    worker = &backend;
+    Layout layout = failsafe_layout();
+    auto applied = backend.apply(layout, ApplyHint::everything());
+    REQUIRE(applied.ok());
+    CHECK(waits == 1);
+    CHECK(inner.applied.size() == 1);
+    CHECK(inner.apply_thread != std::thread::id());
+    CHECK(inner.apply_thread != std::this_thread::get_id());
+    CHECK_FALSE(backend.busy());
+    auto check = backend.verify(layout); // after it: calls go through again
+    REQUIRE(check.ok());
+    CHECK(check->matches);
+    inner.fail_next = true; // the backend's refusal is the caller's, unchanged
+    auto refused = backend.apply(layout, ApplyHint::everything());
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == Errc::kernel_rejected);
+    CHECK(inner.applied.size() == 1);
 }
