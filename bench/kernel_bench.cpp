@@ -96,6 +96,35 @@ std::string nft_changes(const Layout &from, const Layout &to) {
     return out;
 }
 
+// The blocks of a render_nft() text whose first line starts with "\t" + `head`: "set ad-dc_"
+// gives the role's sets, "chain role-ad-dc {" its chain, "chain roles {" the dispatch chain.
+std::string blocks(const std::string &render, const std::string &head) {
+    std::string out;
+    for (std::size_t at = render.find("\n\t" + head); at != std::string::npos;
+         at = render.find("\n\t" + head, at + 1)) {
+        std::size_t end = render.find("\n\t}\n", at);
+        out += render.substr(at + 1, end + 4 - at);
+    }
+    return out;
+}
+
+// A toggle of `role` from `from` to `to` as nft commands: its sets and chain come (or go), and
+// chain roles is written anew with the dispatch rules of `to` (nft has no handle of ours to
+// insert before).
+std::string nft_toggle(const Layout &from, const Layout &to, const std::string &role) {
+    std::string render = render_nft(to, nft_fingerprint(to));
+    std::string out = "flush chain inet rolewall roles\n";
+    if (to.role(role)) {
+        out += "table inet rolewall {\n" + blocks(render, "set " + role + "_") +
+               blocks(render, "chain " + role_chain(role) + " {") + "}\n";
+    } else {
+        out += "delete chain inet rolewall " + role_chain(role) + "\n";
+        for (const SetContent *set : from.role_sets(role))
+            out += "delete set inet rolewall " + set->spec.name + "\n";
+    }
+    return out + "table inet rolewall {\n" + blocks(render, "chain roles {") + "}\n";
+}
+
 struct Row {
     std::string what;
     double ours = 0, theirs = 0;
@@ -136,7 +165,7 @@ Row toggle(const std::string &what, const Layout &off, const Layout &on, int rep
     }
     delete_table();
     time_nft_file(render_nft(off, nft_fingerprint(off)));
-    std::string enable = nft_changes(off, on), disable = nft_changes(on, off);
+    std::string enable = nft_toggle(off, on, role), disable = nft_toggle(on, off, role);
     for (int i = 0; i < 2 * std::max(3, reps / 20); ++i)
         theirs.push_back(time_nft_file(i % 2 ? disable : enable));
     delete_table();
