@@ -117,19 +117,23 @@ Row judge(const View &v, const Catalog &catalog, const RangeValues &ranges, cons
 std::vector<std::pair<std::string, std::string>> unused(const View &v,
                                                         const std::vector<Listener> &ls) {
     std::vector<std::pair<std::string, std::string>> out; // role, "389/tcp"
-    for (const RoleChain &r : v.layout.roles)
-        for (auto [suffix, proto] :
-             {std::pair{"_tcp", ipproto_tcp}, std::pair{"_udp", ipproto_udp}})
-            if (const SetContent *s = v.layout.set(r.role + suffix))
-                for (const auto &e : s->elements) {
-                    if (e.lo != e.hi) continue;
-                    std::uint16_t port = std::uint16_t(e.lo[0] << 8 | e.lo[1]);
-                    bool heard = std::any_of(ls.begin(), ls.end(), [&](const Listener &l) {
-                        return l.protocol == proto && l.port == port && !l.loopback_only();
-                    });
-                    if (!heard)
-                        out.emplace_back(r.role, std::to_string(port) + "/" + protocol_name(proto));
-                }
+    for (const RoleChain &r : v.layout.roles) {
+        for (auto [suffix, protocol] :
+             {std::pair{"_tcp", ipproto_tcp}, std::pair{"_udp", ipproto_udp}}) {
+            const SetContent *s = v.layout.set(r.role + suffix);
+            if (!s) continue;
+            const std::uint8_t proto = protocol; // a lambda may not capture a structured binding
+            for (const auto &e : s->elements) {
+                if (e.lo != e.hi) continue;
+                std::uint16_t port = std::uint16_t(e.lo[0] << 8 | e.lo[1]);
+                bool heard = std::any_of(ls.begin(), ls.end(), [&](const Listener &l) {
+                    return l.protocol == proto && l.port == port && !l.loopback_only();
+                });
+                if (!heard)
+                    out.emplace_back(r.role, std::to_string(port) + "/" + protocol_name(proto));
+            }
+        }
+    }
     return out;
 }
 

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string_view>
 
 namespace rolewall::ctl {
@@ -170,28 +172,78 @@ void add_health(Json &out, const StatusMap &s) {
     out["overrides"] = status_value<std::vector<std::string>>(s, "overrides");
 }
 
-void print_status(const EnabledList &roles, const StatusMap &status, bool json) {
+// GetCounters: per role (packets, bytes, since_usec), and the policy's. Absent from a daemon
+// that has no counters (older, or the kernel could not be read): status shows none then.
+struct CounterView {
+    std::map<std::string, sdbus::Struct<std::string, uint64_t, uint64_t, uint64_t>> roles;
+    std::optional<sdbus::Struct<uint64_t, uint64_t, uint64_t>> policy;
+};
+
+CounterView read_counters(Client &c) {
+    CounterView v;
+    try {
+        auto [roles, policy] = c.GetCounters();
+        for (auto &r : roles)
+            v.roles.emplace(r.get<0>(), r);
+        v.policy = policy;
+    } catch (const sdbus::Error &) {
+        // no counters to show: the rest of the status still is
+    }
+    return v;
+}
+
+// "1.2k packets, 88.0 KiB" for people.
+std::string counted(std::uint64_t packets, std::uint64_t bytes) {
+    return human_count(packets) + (packets == 1 ? " packet, " : " packets, ") + human_bytes(bytes);
+}
+
+// A role's entry of status --json; packets, bytes and counting_since when counted.
+Json role_json(const EnabledList::value_type &r, const CounterView &counters) {
+    Json j = {{"name", r.get<0>()},
+              {"origin", r.get<1>()},
+              {"interfaces", r.get<2>()},
+              {"sources", r.get<3>()}};
+    if (auto it = counters.roles.find(r.get<0>()); it != counters.roles.end()) {
+        j["packets"] = it->second.get<1>();
+        j["bytes"] = it->second.get<2>();
+        j["counting_since"] = it->second.get<3>();
+    }
+    return j;
+}
+
+void print_status(const EnabledList &roles, const StatusMap &status, const CounterView &counters,
+                  bool json) {
     if (json) {
         Json list = Json::array();
         for (const auto &r : roles)
-            list.push_back({{"name", r.get<0>()},
-                            {"origin", r.get<1>()},
-                            {"interfaces", r.get<2>()},
-                            {"sources", r.get<3>()}});
+            list.push_back(role_json(r, counters));
         Json out = {{"roles", std::move(list)}};
         add_health(out, status);
+        if (const auto &p = counters.policy)
+            out["policy"] = {
+                {"packets", p->get<0>()}, {"bytes", p->get<1>()}, {"counting_since", p->get<2>()}};
         print_json(out);
         return;
     }
     print(health_text(status));
     if (roles.empty()) {
         print("No role is enabled.\n");
-        return;
+    } else {
+        TextTable t({"ROLE", "ORIGIN", "INTERFACES", "SOURCES", "ACCEPTED"});
+        for (const auto &r : roles) {
+            auto it = counters.roles.find(r.get<0>());
+            std::string accepted = it == counters.roles.end()
+                                       ? "-"
+                                       : counted(it->second.get<1>(), it->second.get<2>()) +
+                                             " since " + local_time(it->second.get<3>());
+            t.row({r.get<0>(), r.get<1>(), join(r.get<2>(), "any"), join(r.get<3>(), "any"),
+                   accepted});
+        }
+        print(t.str());
     }
-    TextTable t({"ROLE", "ORIGIN", "INTERFACES", "SOURCES"});
-    for (const auto &r : roles)
-        t.row({r.get<0>(), r.get<1>(), join(r.get<2>(), "any"), join(r.get<3>(), "any")});
-    print(t.str());
+    if (const auto &p = counters.policy)
+        print("\nPolicy:  " + counted(p->get<0>(), p->get<1>()) +
+              " refused (no rule accepted) since " + local_time(p->get<2>()) + "\n");
 }
 
 } // namespace
@@ -199,7 +251,7 @@ void print_status(const EnabledList &roles, const StatusMap &status, bool json) 
 int verb_status(const Options &o) {
     return with_daemon([&](Client &c) {
         StatusMap status = c.GetStatus();
-        print_status(c.ListEnabled(), status, o.json);
+        print_status(c.ListEnabled(), status, read_counters(c), o.json);
         return status_value<std::string>(status, "state") == "degraded" ? exit_degraded : exit_ok;
     });
 }

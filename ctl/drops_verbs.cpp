@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <map>
 #include <thread>
 
@@ -41,18 +40,6 @@ std::string port_str(const Drop &d) {
     return port ? std::to_string(port) + "/" + proto : proto;
 }
 
-// Local time of a CLOCK_REALTIME usec: "14:03:22", or "Nov 27 14:03" when not today.
-std::string when(std::uint64_t usec) {
-    std::time_t t = static_cast<std::time_t>(usec / 1000000u), now = std::time(nullptr);
-    std::tm tm{}, today{};
-    localtime_r(&t, &tm);
-    localtime_r(&now, &today);
-    char buf[32];
-    bool same_day = tm.tm_yday == today.tm_yday && tm.tm_year == today.tm_year;
-    std::strftime(buf, sizeof buf, same_day ? "%H:%M:%S" : "%b %d %H:%M", &tm);
-    return buf;
-}
-
 Json drop_json(const Drop &d) {
     return {{"interface", value<std::string>(d, "interface")},
             {"protocol", value<std::string>(d, "protocol")},
@@ -82,7 +69,7 @@ void print_table(const std::vector<Drop> &drops) {
             {port_str(d), value<std::string>(d, "source"),
              value<std::string>(d, "interface").empty() ? "-" : value<std::string>(d, "interface"),
              std::to_string(value<std::uint64_t>(d, "packets")),
-             when(value<std::uint64_t>(d, "last_seen")), open});
+             local_time(value<std::uint64_t>(d, "last_seen")), open});
     }
     print(t.str());
     print("\n`rolewallctl explain SOURCE PORT/PROTO` tells the command that would open one.\n");
@@ -95,7 +82,7 @@ void print_follow(const Drop &d, bool json) {
     } else {
         auto would = value<std::vector<std::string>>(d, "would_accept");
         std::printf("%s  %s from %s%s  %llu packets%s\n",
-                    when(value<std::uint64_t>(d, "last_seen")).c_str(), port_str(d).c_str(),
+                    local_time(value<std::uint64_t>(d, "last_seen")).c_str(), port_str(d).c_str(),
                     value<std::string>(d, "source").c_str(),
                     value<std::string>(d, "interface").empty()
                         ? ""

@@ -1,6 +1,7 @@
 // rolewallctl's output: aligned text tables for people, JSON for scripts (docs/JSON.md).
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -24,6 +25,12 @@ class TextTable {
     std::vector<std::string> header_;
     std::vector<std::vector<std::string>> rows_;
 };
+
+// Local time of a CLOCK_REALTIME usec: "14:03:22", or "Nov 27 14:03" when not today.
+std::string local_time(std::uint64_t usec);
+// Counts and sizes for people: "950", "1.2k", "3.4M", "5.0G"; "950 B", "1.2 KiB", "3.4 MiB".
+std::string human_count(std::uint64_t n);
+std::string human_bytes(std::uint64_t n);
 
 // Writes `text` to stdout as it is.
 void print(const std::string &text);

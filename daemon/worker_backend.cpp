@@ -84,4 +84,9 @@ Result<ApplyReport> WorkerBackend::keep() {
     return inner_.keep();
 }
 
+Result<Counters> WorkerBackend::counters() {
+    if (busy_) return busy_error();
+    return inner_.counters();
+}
+
 } // namespace rolewall

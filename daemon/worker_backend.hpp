@@ -27,6 +27,7 @@ class WorkerBackend final : public Backend {
     Result<std::vector<SetContent>> read() override;
     Result<TablePresence> presence() override;
     Result<ApplyReport> keep() override;
+    Result<Counters> counters() override;
     std::string fingerprint(const Layout &layout) const override {
         return inner_.fingerprint(layout);
     }

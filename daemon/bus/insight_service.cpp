@@ -20,7 +20,7 @@ std::optional<T> option(const Options &options, const std::string &key, const ch
     return it->second.get<T>();
 }
 
-std::map<std::string, sdbus::Variant> drop_map(const DropEntry &e, DropInsight insight) {
+std::map<std::string, sdbus::Variant> drop_map(const DropEntry &e, const DropInsight &insight) {
     return {
         {"interface", sdbus::Variant(e.key.interface)},
         {"protocol", sdbus::Variant(protocol_name(e.key.protocol))},
@@ -29,9 +29,9 @@ std::map<std::string, sdbus::Variant> drop_map(const DropEntry &e, DropInsight i
         {"packets", sdbus::Variant(e.packets)},
         {"first_seen", sdbus::Variant(e.first_seen)},
         {"last_seen", sdbus::Variant(e.last_seen)},
-        {"services", sdbus::Variant(std::move(insight.services))},
-        {"roles", sdbus::Variant(std::move(insight.roles))},
-        {"would_accept", sdbus::Variant(std::move(insight.would_accept))},
+        {"services", sdbus::Variant(insight.services)},
+        {"roles", sdbus::Variant(insight.roles)},
+        {"would_accept", sdbus::Variant(insight.would_accept)},
     };
 }
 
@@ -96,6 +96,22 @@ ManagerService::list_drops(const std::map<std::string, sdbus::Variant> &options)
         out.push_back(drop_map(e, explain_drop(manager_.layout(), manager_.catalog(),
                                                manager_.config().ranges, e.key, scope_of)));
     return out;
+}
+
+ManagerService::CounterReply ManagerService::GetCounters() {
+    return guarded([&] {
+        auto counters = manager_.counters();
+        if (!counters) throw to_dbus_error(counters.error());
+        std::vector<sdbus::Struct<std::string, uint64_t, uint64_t, uint64_t>> roles;
+        for (const RoleChain &r : manager_.layout().roles) { // the enabled roles, by id
+            auto it = counters->roles.find(r.role);
+            Count c = it != counters->roles.end() ? it->second : Count{};
+            roles.emplace_back(r.role, c.packets, c.bytes, c.since_usec);
+        }
+        const Count &p = counters->policy;
+        sdbus::Struct<uint64_t, uint64_t, uint64_t> policy(p.packets, p.bytes, p.since_usec);
+        return CounterReply(std::move(roles), policy);
+    });
 }
 
 } // namespace rolewall::bus

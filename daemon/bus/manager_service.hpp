@@ -71,7 +71,7 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
     std::vector<sdbus::Struct<std::string, std::string, std::string, uint16_t, uint16_t,
                               std::vector<std::string>>>
     WhichPort(const uint16_t &port, const std::string &protocol) override;
-    // Observability (insight_service.cpp): Explain, ListDrops.
+    // Observability (insight_service.cpp): Explain, ListDrops, GetCounters.
     std::map<std::string, sdbus::Variant> Explain(const std::string &source, const uint16_t &port,
                                                   const std::string &protocol,
                                                   const std::string &interface) override;
@@ -79,6 +79,10 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
                    std::map<std::string, sdbus::Variant> options) override;
     std::vector<std::map<std::string, sdbus::Variant>>
     list_drops(const std::map<std::string, sdbus::Variant> &options);
+    using CounterReply =
+        std::tuple<std::vector<sdbus::Struct<std::string, uint64_t, uint64_t, uint64_t>>,
+                   sdbus::Struct<uint64_t, uint64_t, uint64_t>>;
+    CounterReply GetCounters() override;
     // Catalog details (catalog_service.cpp): GetService.
     std::map<std::string, sdbus::Variant> GetService(const std::string &id) override;
     // Health (status_service.cpp): GetStatus, State.

@@ -97,10 +97,13 @@ std::string render_chains(const Layout &layout) {
         if (!r.title.empty()) out += "\t\tcomment " + quote(r.title) + "\n";
         for (const char *fam : {"ip", "ip6"}) {
             std::string src = std::string(fam) + " saddr @" + n + (fam[2] ? "_v6" : "_v4");
-            if (layout.set(n + "_tcp")) out += "\t\t" + src + " tcp dport @" + n + "_tcp accept\n";
-            if (layout.set(n + "_udp")) out += "\t\t" + src + " udp dport @" + n + "_udp accept\n";
+            // each accept rule counts for the role (Backend::counters())
+            if (layout.set(n + "_tcp"))
+                out += "\t\t" + src + " tcp dport @" + n + "_tcp counter accept\n";
+            if (layout.set(n + "_udp"))
+                out += "\t\t" + src + " udp dport @" + n + "_udp counter accept\n";
             if (layout.set(n + "_proto"))
-                out += "\t\t" + src + " meta l4proto @" + n + "_proto accept\n";
+                out += "\t\t" + src + " meta l4proto @" + n + "_proto counter accept\n";
         }
         out += "\t}\n";
     }

@@ -259,6 +259,24 @@ Status read_others(NetlinkSocket &sock, const std::string &table, std::vector<st
 
 } // namespace
 
+Result<std::vector<RulePtr>> read_rules(NetlinkSocket &sock, const std::string &table) {
+    std::vector<RulePtr> rules;
+    RulePtr rule = new_rule();
+    nftnl_rule_set_u32(rule.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
+    nftnl_rule_set_str(rule.get(), NFTNL_RULE_TABLE, table.c_str());
+    auto st = read_objects(
+        sock, NFT_MSG_GETRULE,
+        [&](nlmsghdr *nlh) { nftnl_rule_nlmsg_build_payload(nlh, rule.get()); }, &new_rule,
+        nftnl_rule_nlmsg_parse, rules, "the rules of table inet " + table);
+    if (!st) return st.error();
+    // Keep what belongs to the table: not every kernel filters every dump by table.
+    std::erase_if(rules, [&](const RulePtr &r) {
+        const char *t = nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE);
+        return !t || table != t || nftnl_rule_get_u32(r.get(), NFTNL_RULE_FAMILY) != NFPROTO_INET;
+    });
+    return rules;
+}
+
 Result<KernelContent> read_content(NetlinkSocket &sock, const std::string &table) {
     KernelContent k;
     ChainPtr chain = new_chain();
@@ -275,18 +293,9 @@ Result<KernelContent> read_content(NetlinkSocket &sock, const std::string &table
         return other_table(nftnl_chain_get_str(c.get(), NFTNL_CHAIN_TABLE)) ||
                nftnl_chain_get_u32(c.get(), NFTNL_CHAIN_FAMILY) != NFPROTO_INET;
     });
-    RulePtr rule = new_rule();
-    nftnl_rule_set_u32(rule.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
-    nftnl_rule_set_str(rule.get(), NFTNL_RULE_TABLE, table.c_str());
-    st = read_objects(
-        sock, NFT_MSG_GETRULE,
-        [&](nlmsghdr *nlh) { nftnl_rule_nlmsg_build_payload(nlh, rule.get()); }, &new_rule,
-        nftnl_rule_nlmsg_parse, k.rules, "the rules of table inet " + table);
-    if (!st) return st.error();
-    std::erase_if(k.rules, [&](const RulePtr &r) {
-        return other_table(nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE)) ||
-               nftnl_rule_get_u32(r.get(), NFTNL_RULE_FAMILY) != NFPROTO_INET;
-    });
+    auto rules = read_rules(sock, table);
+    if (!rules) return rules.error();
+    k.rules = std::move(*rules);
     auto sets = read_set_decls(sock, table);
     if (!sets) return sets.error();
     for (KernelSet &s : *sets) {

@@ -51,6 +51,8 @@ struct KernelContent {
     std::vector<KernelSet> sets;     // named and anonymous, sorted by name
     std::vector<std::string> others; // objects and flowtables: "object \"x\"", "flowtable \"y\""
 };
+// The rules of the table, chain by chain, each chain's rules in order (with their counters).
+Result<std::vector<RulePtr>> read_rules(NetlinkSocket &sock, const std::string &table);
 Result<KernelContent> read_content(NetlinkSocket &sock, const std::string &table);
 // Pairs start and END elements (any order) into ranges sorted by lo. An END without a start
 // before it (nft writes one at key 0) is dropped; a start without an END runs to the largest

@@ -1,11 +1,13 @@
 #include "nft_backend.hpp"
 
 #include "compare.hpp"
+#include "counters.hpp"
 #include "dump.hpp"
 #include "fingerprint.hpp"
 #include "netlink.hpp"
 #include "objects.hpp"
 #include "plan.hpp"
+#include "rolewall/state.hpp"
 #include "transaction.hpp"
 
 #include <algorithm>
@@ -58,7 +60,8 @@ struct NftBackend::Impl {
     std::uint32_t flags = 0;
     std::optional<Cache> cache;
 
-    BatchBuffer spare; // memory of the last batch, for the next one
+    BatchBuffer spare;  // memory of the last batch, for the next one
+    CounterClock clock; // since when each chain counts
 
     Status load(const Layout *reference);
     Result<Plan> plan(const Layout &desired, const ApplyHint &hint);
@@ -88,7 +91,7 @@ static std::uint32_t probe_table_flags(NetlinkSocket &sock) {
 Result<std::unique_ptr<NftBackend>> NftBackend::open() {
     auto sock = NetlinkSocket::open();
     if (!sock) return sock.error();
-    auto impl = std::make_unique<Impl>(Impl{std::move(*sock), 0, std::nullopt, {}});
+    auto impl = std::make_unique<Impl>(Impl{std::move(*sock), 0, std::nullopt, {}, {}});
     impl->flags = probe_table_flags(impl->sock);
     return std::unique_ptr<NftBackend>(new NftBackend(std::move(impl)));
 }
@@ -125,6 +128,7 @@ Status NftBackend::Impl::load(const Layout *reference) {
         if (c.table && (!c.table->owner || c.ours)) {
             auto content = read_content(sock, table_name);
             if (!content) return content.error();
+            clock.seen(chain_counts(content->rules), realtime_usec());
             if (reference) {
                 Comparison cmp = compare_table(*c.table, *content, *reference, flags);
                 c.known = cmp.differences.empty();
@@ -138,6 +142,7 @@ Status NftBackend::Impl::load(const Layout *reference) {
         auto again = read_generation(sock);
         if (!again) return again.error();
         if (*again != *gen) continue;
+        if (!c.table) clock.clear();
         c.genid = *gen;
         cache = std::move(c);
         return Ok{};
@@ -258,15 +263,21 @@ void NftBackend::Impl::remember(const Layout &desired, const Plan &p, const Batc
         c.table->owner = sock.portid();
         c.ours = true;
     }
+    std::uint64_t now = realtime_usec();
     if (p.replace) {
+        clock.table_created(desired, now);
         if (!c.table) c.table = KernelTable{};
         c.held = desired;
         c.known = true;
         c.differences.clear();
         c.dispatch.clear();
     } else {
-        for (const std::string &id : p.steps.removed)
+        for (const std::string &id : p.steps.removed) {
             c.dispatch.erase(id);
+            clock.role_removed(id);
+        }
+        for (const std::string &id : p.steps.added)
+            clock.role_created(id, now);
         copy_role_parts(c.held, desired, p.steps.touched);
     }
     std::vector<EchoedRule> echoed = out.echoed;
@@ -316,6 +327,12 @@ Result<ApplyReport> NftBackend::apply(const Layout &desired, const ApplyHint &hi
     auto r = impl_->apply_once(desired, hint, again);
     if (again) r = impl_->apply_once(desired, ApplyHint::everything(), again);
     return r;
+}
+
+Result<Counters> NftBackend::counters() {
+    auto rules = read_rules(impl_->sock, table_name);
+    if (!rules) return rules.error();
+    return impl_->clock.report(chain_counts(*rules), realtime_usec());
 }
 
 Status NftBackend::check(const Layout &desired) {

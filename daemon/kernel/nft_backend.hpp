@@ -31,6 +31,7 @@ class NftBackend : public Backend {
     Result<TablePresence> presence() override;
     Result<ApplyReport> keep() override;
     std::string fingerprint(const Layout &layout) const override;
+    Result<Counters> counters() override;
 
     // owner|persist (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST) when the kernel has both, else 0:
     // the flags this backend gives table inet rolewall.

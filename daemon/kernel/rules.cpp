@@ -328,23 +328,27 @@ std::vector<RulePtr> role_rules(const std::string &table, const RoleChain &role,
         };
         for (auto [proto, suffix] :
              {std::pair{IPPROTO_TCP, "_tcp"}, std::pair{IPPROTO_UDP, "_udp"}}) {
-            // ip saddr @<role>_v4 tcp dport @<role>_tcp accept (and udp, and ip6 saddr @_v6)
+            // ip saddr @<role>_v4 tcp dport @<role>_tcp counter accept (and udp, and ip6 saddr
+            // @_v6): the counters are the role's (Backend::counters())
             if (has(ids, role.role + suffix)) {
                 out.push_back(source()
                                   .match(NFT_META_L4PROTO, static_cast<std::uint8_t>(proto))
                                   .add(payload(NFT_PAYLOAD_TRANSPORT_HEADER, dport_offset, 2))
                                   .add(set(suffix))
+                                  .add(new_expr("counter"))
                                   .add(verdict(NF_ACCEPT))
                                   .done());
             }
         }
-        // ip saddr @<role>_v4 meta l4proto @<role>_proto accept (and ip6 saddr @_v6)
-        if (has(ids, role.role + "_proto"))
+        // ip saddr @<role>_v4 meta l4proto @<role>_proto counter accept (and ip6 saddr @_v6)
+        if (has(ids, role.role + "_proto")) {
             out.push_back(source()
                               .add(meta(NFT_META_L4PROTO))
                               .add(set("_proto"))
+                              .add(new_expr("counter"))
                               .add(verdict(NF_ACCEPT))
                               .done());
+        }
     }
     return out;
 }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -43,6 +44,26 @@ struct TablePresence {
     std::optional<std::uint32_t> other_owner;
     bool failsafe = false; // its comment says it is the fail-safe table
     std::string comment;   // the table comment as the kernel holds it
+};
+
+// What a kernel counter counted, and since when (Backend::counters()).
+struct Count {
+    std::uint64_t packets = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t since_usec = 0; // CLOCK_REALTIME microseconds since which it counts
+    bool operator==(const Count &) const = default;
+};
+
+// The counters of table inet rolewall: per enabled role what its chain's accept rules
+// accepted (one counter per rule, summed), and what the final policy rule(s) dropped or
+// rejected. A role counts from the moment its chain was created (enabling it); toggling or
+// re-scoping another role leaves it alone, re-scoping the role itself too (only elements
+// change), disabling it removes its chain and its counts. A table this backend found in the
+// kernel (a restart) counts from the moment it first read it: what it counted before is
+// subtracted, so that since_usec is true.
+struct Counters {
+    std::map<std::string, Count> roles; // by role id
+    Count policy;
 };
 
 // Which roles a change may have touched: the backend may take every other role's part of the
@@ -113,6 +134,10 @@ class Backend {
     // render_nft(layout, fingerprint(layout)) is the table as the kernel lists it ("" when the
     // backend writes none).
     virtual std::string fingerprint(const Layout &) const { return {}; }
+
+    // Reads the counters of the table now (one dump of its rules; nothing changes). No table:
+    // no roles, a zero policy count.
+    virtual Result<Counters> counters() = 0;
 };
 
 } // namespace rolewall

@@ -179,6 +179,8 @@ class Manager {
     std::uint64_t started_at() const { return started_at_; }
     // Reads the kernel's table back and compares it with what the daemon applied.
     KernelMatch verify_kernel();
+    // The kernel's counters per role and of the policy, now (Backend::counters()).
+    Result<Counters> counters() { return backend_.counters(); }
 
     bool started() const { return started_; }
     const Catalog &catalog() const { return catalog_; }

@@ -12,8 +12,8 @@
 //   set ad-dc_v6    { type ipv6_addr; flags interval; }     sources (::/0 when unscoped)
 //   chain roles { ...; iifname @ad-dc_if jump role-ad-dc; meta nfproto @ad-dc_anyif jump
 //                 role-ad-dc; ... }                          (roles in id order)
-//   chain role-ad-dc { ip saddr @ad-dc_v4 tcp dport @ad-dc_tcp accept; ... } (two rules, IPv4 and
-//                 IPv6, per port set the role has)
+//   chain role-ad-dc { ip saddr @ad-dc_v4 tcp dport @ad-dc_tcp counter accept; ... } (two
+//                 rules, IPv4 and IPv6, per port set the role has; their counters are the role's)
 #pragma once
 
 #include "rolewall/catalog.hpp"

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <regex>
 #include <sys/wait.h>
 #include <thread>
 
@@ -66,6 +67,12 @@ std::uint64_t c_started(Setup &s) {
     return s.client().GetStatus().at("started").get<std::uint64_t>();
 }
 
+// The status text with its local times ("since 14:03:22", "since Nov 27 14:03") as "since T".
+std::string without_times(const std::string &text) {
+    static const std::regex time("since ([A-Z][a-z]{2} [0-9]{2} )?[0-9]{2}:[0-9]{2}(:[0-9]{2})?");
+    return std::regex_replace(text, time, "since T");
+}
+
 } // namespace
 
 TEST_CASE(
@@ -76,21 +83,30 @@ TEST_CASE(
     CHECK(r.status == 0);
     r = s.ctl({"status"});
     CHECK(r.status == 0);
-    CHECK(r.out == "State:   running\n"
-                   "Kernel:  matches what rolewalld applied\n\n"
-                   "ROLE    ORIGIN  INTERFACES  SOURCES\n"
-                   "dc      state   lan0        10.0.0.0/8\n"
-                   "remote  config  any         any\n");
+    CHECK(without_times(r.out) == "State:   running\n"
+                                  "Kernel:  matches what rolewalld applied\n\n"
+                                  "ROLE    ORIGIN  INTERFACES  SOURCES     ACCEPTED\n"
+                                  "dc      state   lan0        10.0.0.0/8  0 packets, 0 B since T\n"
+                                  "remote  config  any         any         0 packets, 0 B since T\n"
+                                  "\nPolicy:  0 packets, 0 B refused (no rule accepted) since T\n");
     r = s.ctl({"disable", "remote", "--runtime"});
     CHECK(r.status == 0);
     r = s.ctl({"status", "--json"});
+    auto [roles, policy] = s.client().GetCounters();
+    REQUIRE(roles.size() == 1);
     CHECK(r.out ==
           "{\n  \"roles\": [\n    {\n      \"name\": \"dc\",\n      \"origin\": \"state\",\n"
           "      \"interfaces\": [\n        \"lan0\"\n      ],\n      \"sources\": [\n"
-          "        \"10.0.0.0/8\"\n      ]\n    }\n  ],\n  \"state\": \"running\",\n"
-          "  \"error\": \"\",\n  \"ruleset\": \"roles\",\n  \"kernel\": \"matches\",\n"
-          "  \"kernel_differences\": [],\n  \"started\": " +
-              std::to_string(c_started(s)) + ",\n  \"overrides\": []\n}\n");
+          "        \"10.0.0.0/8\"\n      ],\n      \"packets\": 0,\n      \"bytes\": 0,\n"
+          "      \"counting_since\": " +
+              std::to_string(roles[0].get<3>()) +
+              "\n    }\n  ],\n  \"state\": \"running\",\n"
+              "  \"error\": \"\",\n  \"ruleset\": \"roles\",\n  \"kernel\": \"matches\",\n"
+              "  \"kernel_differences\": [],\n  \"started\": " +
+              std::to_string(c_started(s)) +
+              ",\n  \"overrides\": [],\n  \"policy\": {\n    \"packets\": 0,\n    \"bytes\": "
+              "0,\n    \"counting_since\": " +
+              std::to_string(policy.get<2>()) + "\n  }\n}\n");
     CHECK(testsupport::check_json_output("status", r.out).empty()); // docs/JSON.md
     CHECK(s.ctl({"reload"}).status == 0);
     r = s.ctl({"enable", "nope"});

@@ -34,6 +34,7 @@ class RefusingBackend final : public Backend {
     Result<std::vector<SetContent>> read() override { return real_.read(); }
     Result<TablePresence> presence() override { return real_.presence(); }
     Result<ApplyReport> keep() override { return real_.keep(); }
+    Result<Counters> counters() override { return real_.counters(); }
 
   private:
     Backend &real_;

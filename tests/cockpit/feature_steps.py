@@ -130,9 +130,11 @@ def step_counters(r):
     """GetCounters: accepted connections show up in web-server's row."""
     for _ in range(3):
         assert r.connect() == "accepted"
-    text = r.b.wait(lambda: r.b.js("const c = document.querySelector(`tr[data-role='web-server'] .rw-traffic`);"
-                                   "return c && !c.innerText.startsWith('0 packets') ? c.innerText : ''"),
-                    "web-server's counters on the page", timeout=15)
+    def shown():  # the page polls the counters: wait for a poll after the connections
+        t = r.b.js("const c = document.querySelector(`tr[data-role='web-server'] .rw-traffic`);"
+                   "return c ? c.innerText : ''")
+        return t if t and t.split()[0].replace(",", "").isdigit() and int(t.split()[0].replace(",", "")) >= 3 else ""
+    text = r.b.wait(shown, "web-server's counters on the page", timeout=15)
     packets = int(text.split()[0].replace(",", ""))
     assert packets >= 3, f"web-server's counter: {text!r}"
     _log(f"web-server's counters on the page: {text}")

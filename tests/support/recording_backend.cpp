@@ -59,4 +59,15 @@ Result<ApplyReport> RecordingBackend::keep() {
     return ApplyReport{};
 }
 
+Result<Counters> RecordingBackend::counters() {
+    Counters out;
+    out.policy = counts.policy;
+    if (applied.empty()) return out;
+    for (const RoleChain &r : applied.back().roles) {
+        auto it = counts.roles.find(r.role);
+        out.roles[r.role] = it != counts.roles.end() ? it->second : Count{};
+    }
+    return out;
+}
+
 } // namespace testsupport

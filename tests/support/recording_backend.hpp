@@ -22,10 +22,13 @@ class RecordingBackend : public rolewall::Backend {
     rolewall::Result<rolewall::TablePresence> presence() override;
     // Counts the calls; changes nothing.
     rolewall::Result<rolewall::ApplyReport> keep() override;
+    // `counts`, for the roles of the last layout applied (zero for the others).
+    rolewall::Result<rolewall::Counters> counters() override;
 
     std::vector<rolewall::Layout> applied;
     std::vector<rolewall::ApplyHint> hints; // the hint of each apply() call
     int kept = 0;                           // keep() calls
+    rolewall::Counters counts;              // what counters() reports
     // When set: another live process owns the table (presence() says so; apply() is refused).
     std::optional<std::uint32_t> other_owner;
     bool fail_next = false; // the next apply fails with kernel_rejected and changes nothing
