@@ -6,8 +6,14 @@
 // /proc/PID/stat) is measured over the flood. Needs root (named network namespaces).
 //
 //   build/bench/drops_bench [packets_per_second] [seconds]
+//   build/bench/drops_bench --list [calls]     ListDrops' work with a full table (no root)
 #include "harness.hpp"
+#include "rolewall/catalog.hpp"
+#include "rolewall/drops.hpp"
+#include "rolewall/ruleset.hpp"
+#include "rolewall/verdict.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cstdio>
 #include <fcntl.h>
@@ -18,6 +24,7 @@
 #include <unistd.h>
 
 using namespace bustest;
+using namespace rolewall;
 
 namespace {
 
@@ -120,9 +127,51 @@ void measure(const char *what, const std::string &config, unsigned rate, unsigne
                 100.0 * idle / seconds, keys);
 }
 
+// What ListDrops computes per call with a full table: the 4,096 keys, each explained with the
+// catalog (services and roles using the port, which of them would accept it), on the shipped
+// catalog. Keys on ports the catalog uses (the dearest case: several roles
+// per key), from 4,096 sources, scopes as `enable ROLE` gives them with no config entry. No
+// root, no daemon: the core functions list_drops() calls.
+void list_cost(unsigned calls) {
+    auto catalog = Catalog::load(source_dir() + "/catalog");
+    if (!catalog) throw std::runtime_error(catalog.error().message);
+    RangeValues ranges = default_range_values();
+    const std::uint16_t ports[] = {445, 139, 135, 80,  443,  88,   389, 53,  3389, 21,   25,
+                                   110, 143, 161, 514, 1433, 5985, 123, 137, 636,  3268, 8080};
+    DropTable table;
+    for (std::uint32_t i = 0; table.size() < drop_table_size; ++i) {
+        DropKey k;
+        k.interface = "lan0";
+        k.protocol = i % 3 ? ipproto_tcp : ipproto_udp;
+        k.port = ports[i % std::size(ports)];
+        k.source = *Cidr::parse("10." + std::to_string(i >> 16 & 255) + "." +
+                                std::to_string(i >> 8 & 255) + "." + std::to_string(i & 255));
+        table.record(k, 1000000u + i);
+    }
+    ScopeOf any = [](const std::string &) { return Scope{}; };
+    std::vector<double> ms;
+    std::size_t roles = 0;
+    for (unsigned c = 0; c < calls; ++c) {
+        auto t0 = Clock::now();
+        DropExplainer explainer(*catalog, ranges, any); // one per call, as ListDrops makes it
+        for (const DropEntry &e : table.list())
+            roles += explainer.explain(e.key).roles.size();
+        ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    std::printf("ListDrops' work with %zu keys: median %.1f ms, max %.1f ms over %u calls "
+                "(%.1f roles per key)\n",
+                table.size(), ms[ms.size() / 2], ms.back(), calls,
+                static_cast<double>(roles) / calls / static_cast<double>(table.size()));
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
+    if (argc > 1 && std::string(argv[1]) == "--list") {
+        list_cost(argc > 2 ? static_cast<unsigned>(std::stoul(argv[2])) : 5);
+        return 0;
+    }
     if (geteuid() != 0) {
         std::fprintf(stderr, "drops_bench: needs root (network namespaces)\n");
         return 77;

@@ -91,10 +91,10 @@ ManagerService::list_drops(const std::map<std::string, sdbus::Variant> &options)
     const DropTable *table = hooks_.drops ? hooks_.drops() : nullptr;
     std::vector<std::map<std::string, sdbus::Variant>> out;
     if (!table) return out;
-    auto scope_of = [&](const std::string &role) { return enable_scope(manager_, role); };
+    DropExplainer explainer(manager_.catalog(), manager_.config().ranges,
+                            [&](const std::string &role) { return enable_scope(manager_, role); });
     for (const DropEntry &e : table->list(since.value_or(0), limit.value_or(0)))
-        out.push_back(drop_map(e, explain_drop(manager_.layout(), manager_.catalog(),
-                                               manager_.config().ranges, e.key, scope_of)));
+        out.push_back(drop_map(e, explainer.explain(e.key)));
     return out;
 }
 

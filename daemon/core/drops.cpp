@@ -130,12 +130,31 @@ Packet packet_of(const DropKey &key) {
 
 } // namespace
 
-DropInsight explain_drop(const Layout &layout, const Catalog &catalog, const RangeValues &ranges,
+DropInsight explain_drop(const Layout &, const Catalog &catalog, const RangeValues &ranges,
                          const DropKey &key, const ScopeOf &enable_scope_of) {
+    return DropExplainer(catalog, ranges, enable_scope_of).explain(key);
+}
+
+// What explain() says of roles and would_accept (roles_for_packet(), roles_accepting()), with
+// the parts that do not depend on the source and interface kept for the next key.
+DropInsight DropExplainer::explain(const DropKey &key) {
     Packet p = packet_of(key);
-    Explanation e = explain(layout, catalog, ranges, p, enable_scope_of);
-    return DropInsight{services_for_packet(catalog, ranges, p), std::move(e.roles),
-                       std::move(e.would_accept)};
+    auto [use, fresh] = ports_.try_emplace({key.protocol, key.port});
+    if (fresh) {
+        use->second.services = services_for_packet(catalog_, ranges_, p);
+        use->second.roles = roles_for_packet(catalog_, ranges_, p);
+    }
+    DropInsight out{use->second.services, use->second.roles, {}};
+    for (const std::string &role : out.roles) {
+        auto it = enabled_alone_.find(role);
+        if (it == enabled_alone_.end())
+            it = enabled_alone_
+                     .emplace(role, build_layout(catalog_, Policy::drop, ranges_,
+                                                 {{role, scope_of_(role)}}))
+                     .first;
+        if (role_accepts(it->second, role, p)) out.would_accept.push_back(role);
+    }
+    return out;
 }
 
 namespace {

@@ -83,6 +83,27 @@ struct DropInsight {
 DropInsight explain_drop(const Layout &layout, const Catalog &catalog, const RangeValues &ranges,
                          const DropKey &key, const ScopeOf &enable_scope_of);
 
+// explain_drop() for many keys against one state (one ListDrops call): what depends only on
+// the protocol and port (services, roles) and each role's layout as enabling it would make it
+// are worked out once, not once per key (4,096 keys: ~0.7 s one by one). The catalog, ranges
+// and scopes must not change while it is used.
+class DropExplainer {
+  public:
+    DropExplainer(const Catalog &catalog, const RangeValues &ranges, ScopeOf enable_scope_of)
+        : catalog_(catalog), ranges_(ranges), scope_of_(std::move(enable_scope_of)) {}
+    DropInsight explain(const DropKey &key);
+
+  private:
+    struct PortUse {
+        std::vector<std::string> services, roles;
+    };
+    const Catalog &catalog_;
+    const RangeValues &ranges_;
+    ScopeOf scope_of_;
+    std::map<std::pair<std::uint8_t, std::uint16_t>, PortUse> ports_;
+    std::map<std::string, Layout> enabled_alone_; // role -> its layout, enabled as `enable` would
+};
+
 // "dropped 445/tcp from 192.0.2.7 on lan0: file-server, ad-dc would open it" (the journal line
 // for a new key).
 std::string drop_line(const DropKey &key, const DropInsight &insight);

@@ -123,3 +123,30 @@ TEST_CASE("A drop is explained with the services and roles that would open it") 
     CHECK(drop_line(key("192.0.2.7", 9), i) ==
           "dropped 9/tcp from 192.0.2.7 on lan0: no catalog role uses it");
 }
+
+TEST_CASE("One explainer for many drops says what explain() says of each") {
+    Layout none = fixture_layout({});
+    // dc kept to lan0, every other role as enabling gives it (any)
+    auto scope_of = [](const std::string &role) {
+        return role == "dc" ? scope({"lan0"}, {}) : Scope{};
+    };
+    DropExplainer many(fixture(), default_range_values(), scope_of);
+    for (const char *source : {"192.0.2.7", "2001:db8::7"})
+        for (std::uint16_t port : {std::uint16_t{88}, std::uint16_t{9}, std::uint16_t{88},
+                                   std::uint16_t{3389}, std::uint16_t{1194}})
+            for (const char *interface : {"lan0", "lan1"}) {
+                DropKey k = key(source, port);
+                k.interface = interface;
+                Packet p;
+                p.interface = k.interface;
+                p.source = k.source;
+                p.protocol = k.protocol;
+                p.port = k.port;
+                Explanation e = explain(none, fixture(), default_range_values(), p, scope_of);
+                DropInsight i = many.explain(k);
+                INFO(source << " " << port << " " << interface);
+                CHECK(i.roles == e.roles);
+                CHECK(i.would_accept == e.would_accept);
+                CHECK(i.services == services_for_packet(fixture(), default_range_values(), p));
+            }
+}
