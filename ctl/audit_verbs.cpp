@@ -60,7 +60,7 @@ std::optional<View> from_daemon(const Catalog &catalog, const Config &config) {
             .withArguments(std::string(bus::service_name))
             .storeResultsTo(pid);
         enter_netns_of(pid);
-        return View{build_layout(catalog, config.policy, config.ranges, enabled),
+        return View{config_layout(catalog, config, enabled),
                     "rolewalld (pid " + std::to_string(pid) + ")"};
     } catch (const sdbus::Error &) {
         return std::nullopt;

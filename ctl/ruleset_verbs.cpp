@@ -69,8 +69,7 @@ Result<Loaded> load_all(const Options &o) {
 }
 
 Layout layout_of(const Loaded &all) {
-    Layout layout = build_layout(all.catalog, all.config.policy, all.config.ranges, all.roles);
-    layout.log_drops = all.config.log_drops;
+    Layout layout = config_layout(all.catalog, all.config, all.roles);
     return layout;
 }
 

@@ -245,9 +245,7 @@ Result<Report> Manager::reload() {
 Result<Report> Manager::transact(Next next) {
     Report report;
     EnabledRoles roles = effective_roles(*next.catalog, *next.config, next.saved, next.runtime);
-    Layout layout =
-        build_layout(*next.catalog, next.config->policy, next.config->ranges, scopes_of(roles));
-    layout.log_drops = next.config->log_drops;
+    Layout layout = config_layout(*next.catalog, *next.config, scopes_of(roles));
     auto applied =
         backend_.apply(layout, next.repair ? ApplyHint::repair() : ApplyHint::everything());
     if (!applied) return applied.error();

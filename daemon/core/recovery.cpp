@@ -81,7 +81,7 @@ KernelRoles roles_in_kernel(bool table, const std::vector<SetContent> &sets, con
         out.roles[id] = std::move(*decoded);
     }
     // Built again from what was read, the role's scope sets must be what the kernel holds.
-    Layout again = build_layout(catalog, config.policy, config.ranges, enabled);
+    Layout again = config_layout(catalog, config, enabled);
     for (const SetContent &s : again.sets) {
         if (!scope_set(s.spec) || out.unreadable.count(s.spec.role)) continue;
         auto it = index.find(s.spec.name);

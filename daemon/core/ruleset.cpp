@@ -371,6 +371,13 @@ Layout build_layout(const Catalog &catalog, Policy policy, const RangeValues &ra
     return layout;
 }
 
+Layout config_layout(const Catalog &catalog, const Config &config,
+                     const std::map<std::string, Scope> &enabled) {
+    Layout layout = build_layout(catalog, config.policy, config.ranges, enabled);
+    layout.log_drops = config.log_drops;
+    return layout;
+}
+
 RoleParts update_role_sets(Layout &layout, const Catalog &catalog, const RangeValues &ranges,
                            const std::map<std::string, Scope> &enabled,
                            const std::vector<std::string> &roles) {

@@ -190,6 +190,10 @@ inline constexpr std::array<const char *, 7> role_set_suffixes = {"anyif", "if",
 // does not have are left out).
 Layout build_layout(const Catalog &catalog, Policy policy, const RangeValues &ranges,
                     const std::map<std::string, Scope> &enabled);
+// The same for a config: its policy, ranges and log_drops. The one place where a config's
+// [firewall] settings go into a layout (the daemon, render, check, audit, recovery).
+Layout config_layout(const Catalog &catalog, const Config &config,
+                     const std::map<std::string, Scope> &enabled);
 
 // The port the fail-safe table keeps open, so that an admin can log in and mend the config.
 inline constexpr std::uint16_t failsafe_ssh_port = 22;

@@ -219,8 +219,7 @@ TEST_CASE("Long comments are cut to what nft accepts") {
 TEST_CASE("The rendered ruleset matches the golden file") {
     auto cfg = Config::load(test::source_dir() + "/tests/data/scoped.toml", fixture());
     REQUIRE(cfg.ok());
-    Layout l = build_layout(fixture(), cfg->policy, cfg->ranges, cfg->roles);
-    l.log_drops = cfg->log_drops;
+    Layout l = config_layout(fixture(), *cfg, cfg->roles);
     // The fingerprint comes from the kernel backend's messages (rolewallctl render, tested
     // in ctl_test.cpp, writes the real one); here it is taken from the golden file.
     std::string golden = test::read_file(test::source_dir() + "/tests/data/golden/scoped.nft");
@@ -270,4 +269,18 @@ TEST_CASE("The fail-safe layout has no roles, opens SSH and says so in its table
     CHECK(fingerprint_in(comment) == "0123456789abcdef");
     CHECK(fingerprint_in(table_comment(none, "0123")) == "0123");
     CHECK(fingerprint_in("made by hand; layout 0123").empty());
+}
+
+TEST_CASE("A config's layout carries its policy, ranges and log_drops") {
+    Config cfg;
+    cfg.policy = Policy::reject;
+    cfg.log_drops = false;
+    Layout l = config_layout(fixture(), cfg, {{"dc", {}}});
+    CHECK(l.policy == Policy::reject);
+    CHECK_FALSE(l.log_drops);
+    CHECK(l.sets == build_layout(fixture(), Policy::reject, cfg.ranges, {{"dc", {}}}).sets);
+    cfg.log_drops = true;
+    CHECK(config_layout(fixture(), cfg, {}).log_drops);
+    CHECK(render_nft(config_layout(fixture(), cfg, {}), "0").find("log group") !=
+          std::string::npos);
 }
