@@ -165,9 +165,7 @@ void list_cost(unsigned calls) {
                 static_cast<double>(roles) / calls / static_cast<double>(table.size()));
 }
 
-} // namespace
-
-int main(int argc, char **argv) {
+int run_bench(int argc, char **argv) {
     if (argc > 1 && std::string(argv[1]) == "--list") {
         list_cost(argc > 2 ? static_cast<unsigned>(std::stoul(argv[2])) : 5);
         return 0;
@@ -182,4 +180,15 @@ int main(int argc, char **argv) {
     measure("log_drops on", "[roles.ssh]\n", rate, seconds);
     measure("log_drops off", "[firewall]\nlog_drops = false\n\n[roles.ssh]\n", rate, seconds);
     return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    try {
+        return run_bench(argc, argv);
+    } catch (const std::exception &e) { // a failed step (ip, the daemon, a bad argument)
+        std::fprintf(stderr, "drops_bench: %s\n", e.what());
+        return 1;
+    }
 }
