@@ -4,6 +4,7 @@
 #include "bus_names.hpp"
 #include "ctl.hpp"
 #include "output.hpp"
+#include "rolewall/state.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -46,6 +47,14 @@ int report_bus_error(const sdbus::Error &e) {
         fail(msg, "What next: 'rolewallctl status' shows every problem; fix them, then run "
                   "'rolewallctl reload'.");
         return exit_degraded;
+    }
+    if (name_is(e, bus::error_pending)) {
+        fail(msg, "");
+        return exit_failed;
+    }
+    if (name_is(e, bus::error_nothing_pending)) {
+        fail(msg + ": it was confirmed, undone, or never made with --confirm", "");
+        return exit_failed;
     }
     if (name_is(e, bus::error_invalid_config)) {
         fail(msg, "Fix the file, check it with 'rolewallctl check', then reload again.");
@@ -111,6 +120,15 @@ std::string join(const std::vector<std::string> &v, const char *empty) {
     return out;
 }
 
+// "1h 2m 5s": the time from `now` to `then` (CLOCK_REALTIME usec), to the second.
+std::string time_left(std::uint64_t then, std::uint64_t now) {
+    std::uint64_t s = then > now ? (then - now + 999999) / 1000000 : 0;
+    std::string out;
+    if (s >= 3600) out += std::to_string(s / 3600) + "h ";
+    if (s >= 60) out += std::to_string(s / 60 % 60) + "m ";
+    return out + std::to_string(s % 60) + "s";
+}
+
 using EnabledList = std::vector<
     sdbus::Struct<std::string, std::string, std::vector<std::string>, std::vector<std::string>>>;
 
@@ -158,6 +176,10 @@ std::string health_text(const StatusMap &s) {
         out += "\n         " + d;
     for (const auto &o : status_value<std::vector<std::string>>(s, "overrides"))
         out += "\nSaved:   " + o;
+    if (std::string p = status_value<std::string>(s, "pending"); !p.empty())
+        out += "\nPending: " + p + " (by " + status_value<std::string>(s, "pending_by") + "): " +
+               pending_text(status_value<std::uint64_t>(s, "pending_deadline"),
+                            status_value<std::uint64_t>(s, "now"));
     return out + "\n\n";
 }
 
@@ -170,6 +192,28 @@ void add_health(Json &out, const StatusMap &s) {
     out["kernel_differences"] = status_value<std::vector<std::string>>(s, "kernel_differences");
     out["started"] = status_value<std::uint64_t>(s, "started");
     out["overrides"] = status_value<std::vector<std::string>>(s, "overrides");
+    out["pending"] = status_value<std::string>(s, "pending");
+    out["pending_deadline"] = status_value<std::uint64_t>(s, "pending_deadline");
+    out["pending_by"] = status_value<std::string>(s, "pending_by");
+}
+
+// Role -> when its timed change is undone (DescribeEnabled), for the roles that have one.
+using Expiries = std::map<std::string, std::uint64_t>;
+
+Expiries expiries(Client &c) {
+    Expiries out;
+    for (const auto &[role, d] : c.DescribeEnabled())
+        if (auto it = d.find("expires"); it != d.end()) out[role] = it->second.get<std::uint64_t>();
+    return out;
+}
+
+// "runtime, undone in 1m 30s" for a timed change (the daemon's clock: GetStatus now).
+std::string origin_column(const std::string &role, const std::string &origin,
+                          const Expiries &expires, const StatusMap &status) {
+    auto it = expires.find(role);
+    if (it == expires.end()) return origin;
+    return origin + ", undone in " +
+           time_left(it->second, status_value<std::uint64_t>(status, "now"));
 }
 
 // GetCounters: per role (packets, bytes, since_usec), and the policy's. Absent from a daemon
@@ -198,11 +242,14 @@ std::string counted(std::uint64_t packets, std::uint64_t bytes) {
 }
 
 // A role's entry of status --json; packets, bytes and counting_since when counted.
-Json role_json(const EnabledList::value_type &r, const CounterView &counters) {
+Json role_json(const EnabledList::value_type &r, const CounterView &counters,
+               const Expiries &expires) {
+    auto expiry = expires.find(r.get<0>());
     Json j = {{"name", r.get<0>()},
               {"origin", r.get<1>()},
               {"interfaces", r.get<2>()},
-              {"sources", r.get<3>()}};
+              {"sources", r.get<3>()},
+              {"expires", expiry == expires.end() ? 0 : expiry->second}};
     if (auto it = counters.roles.find(r.get<0>()); it != counters.roles.end()) {
         j["packets"] = it->second.get<1>();
         j["bytes"] = it->second.get<2>();
@@ -212,11 +259,11 @@ Json role_json(const EnabledList::value_type &r, const CounterView &counters) {
 }
 
 void print_status(const EnabledList &roles, const StatusMap &status, const CounterView &counters,
-                  bool json) {
+                  const Expiries &expires, bool json) {
     if (json) {
         Json list = Json::array();
         for (const auto &r : roles)
-            list.push_back(role_json(r, counters));
+            list.push_back(role_json(r, counters, expires));
         Json out = {{"roles", std::move(list)}};
         add_health(out, status);
         if (const auto &p = counters.policy)
@@ -236,8 +283,8 @@ void print_status(const EnabledList &roles, const StatusMap &status, const Count
                                        ? "-"
                                        : counted(it->second.get<1>(), it->second.get<2>()) +
                                              " since " + local_time(it->second.get<3>());
-            t.row({r.get<0>(), r.get<1>(), join(r.get<2>(), "any"), join(r.get<3>(), "any"),
-                   accepted});
+            t.row({r.get<0>(), origin_column(r.get<0>(), r.get<1>(), expires, status),
+                   join(r.get<2>(), "any"), join(r.get<3>(), "any"), accepted});
         }
         print(t.str());
     }
@@ -251,7 +298,7 @@ void print_status(const EnabledList &roles, const StatusMap &status, const Count
 int verb_status(const Options &o) {
     return with_daemon([&](Client &c) {
         StatusMap status = c.GetStatus();
-        print_status(c.ListEnabled(), status, read_counters(c), o.json);
+        print_status(c.ListEnabled(), status, read_counters(c), expiries(c), o.json);
         return status_value<std::string>(status, "state") == "degraded" ? exit_degraded : exit_ok;
     });
 }
@@ -284,6 +331,23 @@ std::string scope_list(const std::vector<std::string> &items) {
     return out;
 }
 
+} // namespace
+
+std::string pending_text(std::uint64_t deadline, std::uint64_t now) {
+    return "undone by rolewalld in " + time_left(deadline, now) + " (at " +
+           utc_time_text(deadline) + ") unless 'rolewallctl confirm' comes first";
+}
+
+namespace {
+
+std::uint64_t time_of(const ResultMap &r, const char *key) {
+    auto it = r.find(key);
+    return it == r.end() ? 0 : it->second.get<std::uint64_t>();
+}
+std::uint64_t expires_of(const ResultMap &r) {
+    return time_of(r, bus::result_expires);
+}
+
 std::string state_text(bool enabled, const std::string &origin) {
     return enabled ? "enabled (" + origin + ")" : "disabled";
 }
@@ -299,6 +363,9 @@ void print_change(const std::string &role, const ResultMap &r, bool dry_run) {
     std::string head = dry_run ? "dry run: " : "";
     std::string until =
         string_of(r, bus::result_origin) == "runtime" ? ", until rolewalld restarts" : "";
+    if (std::uint64_t expires = expires_of(r))
+        until = ", undone by rolewalld in " + time_left(expires, realtime_usec()) + " (at " +
+                utc_time_text(expires) + ")";
     if (!bool_of(r, bus::result_changed))
         std::printf("%s%s: %s, nothing to change\n", head.c_str(), role.c_str(), after.c_str());
     else if (before == after)
@@ -317,6 +384,8 @@ void print_change(const std::string &role, const ResultMap &r, bool dry_run) {
     };
     dimension("interfaces", bus::result_was_interfaces, bus::result_interfaces);
     dimension("sources", bus::result_was_sources, bus::result_sources);
+    if (std::uint64_t deadline = time_of(r, bus::result_pending_deadline))
+        print(pending_text(deadline, realtime_usec()) + "\n");
     for (const auto &w : strings_of(r, bus::result_warnings))
         std::fprintf(stderr, "rolewallctl: warning: %s\n", w.c_str());
     if (dry_run) std::printf("nothing was changed (dry run)\n");
@@ -334,7 +403,9 @@ Json change_json(const std::string &role, const ResultMap &r) {
             {"was_origin", string_of(r, bus::result_was_origin)},
             {"was_interfaces", strings_of(r, bus::result_was_interfaces)},
             {"was_sources", strings_of(r, bus::result_was_sources)},
-            {"warnings", strings_of(r, bus::result_warnings)}};
+            {"warnings", strings_of(r, bus::result_warnings)},
+            {"expires", expires_of(r)},
+            {"pending_deadline", time_of(r, bus::result_pending_deadline)}};
 }
 
 void show_change(const Options &o, const std::string &role, const ResultMap &r) {
@@ -351,6 +422,20 @@ void put(ResultMap &options, const char *key, bool b) {
     if (b) options[key] = sdbus::Variant(true);
 }
 
+// --timeout DURATION (whole seconds, 1 s to 30 days) and --confirm DURATION (1 s to a day).
+void put_seconds(ResultMap &options, const char *key, const std::string &text, std::uint32_t max,
+                 const char *range) {
+    if (text.empty()) return;
+    std::uint64_t usec = parse_duration(text);
+    if (usec % 1000000 || usec == 0 || usec / 1000000 > max)
+        throw UsageError{"--" + std::string(key) + " " + text + ": give whole seconds, " + range};
+    options[key] = sdbus::Variant(static_cast<std::uint32_t>(usec / 1000000));
+}
+void put_timeout(ResultMap &options, const Options &o) {
+    put_seconds(options, bus::option_timeout, o.timeout, bus::max_timeout, "1s to 30d");
+    put_seconds(options, bus::option_confirm, o.confirm, bus::max_confirm, "1s to 1d");
+}
+
 } // namespace
 
 int verb_enable(const Options &o) {
@@ -365,6 +450,7 @@ int verb_enable(const Options &o) {
     put(options, bus::option_remove_sources, o.remove_sources);
     put(options, bus::option_runtime, o.runtime);
     put(options, bus::option_dry_run, o.dry_run);
+    put_timeout(options, o);
     const std::string &role = o.args[0];
     return with_daemon([&](Client &c) {
         show_change(o, role, c.EnableRole(role, options));
@@ -376,6 +462,7 @@ int verb_disable(const Options &o) {
     ResultMap options;
     put(options, bus::option_runtime, o.runtime);
     put(options, bus::option_dry_run, o.dry_run);
+    put_timeout(options, o);
     const std::string &role = o.args[0];
     return with_daemon([&](Client &c) {
         show_change(o, role, c.DisableRole(role, options));
@@ -390,6 +477,7 @@ int verb_revert(const Options &o) {
     ResultMap options;
     put(options, bus::option_all, o.all);
     put(options, bus::option_dry_run, o.dry_run);
+    put_timeout(options, o); // --confirm (--timeout is refused for revert)
     return with_daemon([&](Client &c) {
         auto results = c.RevertRoles(o.args, options);
         if (o.json) {
@@ -409,13 +497,18 @@ int verb_revert(const Options &o) {
 
 // The daemon's notices (a state entry that overrides the config, ...) go to stdout.
 int verb_reload(const Options &o) {
+    ResultMap options;
+    put_timeout(options, o); // --confirm
     return with_daemon([&](Client &c) {
-        std::vector<std::string> notices = c.Reload();
+        std::vector<std::string> notices =
+            options.empty() ? c.Reload() : c.ReloadWithOptions(options);
+        std::uint64_t deadline = options.empty() ? 0 : c.PendingDeadline();
         if (o.json)
             print_json({{"notices", notices}});
         else
             for (const auto &n : notices)
                 print(n + "\n");
+        if (deadline && !o.json) print(pending_text(deadline, realtime_usec()) + "\n");
         warn_samba_disagreements(o, c);
         return exit_ok;
     });

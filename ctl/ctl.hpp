@@ -32,6 +32,9 @@ struct Options {
     bool config_only = false;
     std::string state_dir; // empty: the default
     bool live = false;     // render --live: what the running daemon applied
+    std::string timeout;   // enable, disable --timeout DURATION (empty: none)
+    std::string confirm;   // enable, disable, revert, reload --confirm DURATION (empty: none)
+    bool abort = false;    // confirm --abort
     // enable: the scope asked for (a dimension not given keeps what the role has)
     std::vector<std::string> interfaces;
     std::vector<std::string> sources;
@@ -72,6 +75,9 @@ int verb_enable(const Options &o);
 int verb_disable(const Options &o);
 int verb_reload(const Options &o);
 int verb_revert(const Options &o);
+int verb_confirm(const Options &o); // confirm [--abort]: the change made with --confirm
+// "undone by rolewalld in 1m 50s (at ...) unless 'rolewallctl confirm' comes first"
+std::string pending_text(std::uint64_t deadline, std::uint64_t now);
 
 // What the firewall does (explain_verbs.cpp).
 int verb_explain(const Options &o); // exit 0 when accepted, 1 when dropped or rejected

@@ -38,13 +38,17 @@ const Verb verbs[] = {
      false},
     {"status", 0, 0, verb_status,
      "status                   enabled roles with their scope and origin (daemon)"},
-    {"enable", 1, 1, verb_enable, "enable ROLE [SCOPE OPTIONS] [--runtime] [--dry-run]"},
-    {"disable", 1, 1, verb_disable, "disable ROLE [--runtime] [--dry-run]"},
+    {"enable", 1, 1, verb_enable,
+     "enable ROLE [SCOPE OPTIONS] [--runtime|--timeout DURATION|--confirm DURATION] [--dry-run]"},
+    {"disable", 1, 1, verb_disable,
+     "disable ROLE [--runtime|--timeout DURATION|--confirm DURATION] [--dry-run]"},
     {"revert", 0, 4096, verb_revert,
      "revert ROLE...|--all [--dry-run]  roles follow rolewall.toml again (drops saved and "
      "runtime changes)"},
     {"reload", 0, 0, verb_reload,
-     "reload                   make the daemon re-read config, catalog and state"},
+     "reload [--confirm DURATION]  make the daemon re-read config, catalog and state"},
+    {"confirm", 0, 0, verb_confirm,
+     "confirm [--abort]        make the change made with --confirm final, or undo it now", false},
     {"suggest", 0, 0, verb_suggest,
      "suggest [--samba-config FILE]  rolewall.toml roles for this host's Samba server", false},
     {"audit", 0, 0, verb_audit,
@@ -68,6 +72,11 @@ void help() {
         "  --config FILE        config file (default: %s)\n"
         "  --json               machine-readable output\n"
         "  --runtime            enable/disable: not saved across restarts\n"
+        "  --timeout DURATION   enable/disable: a runtime change rolewalld undoes after\n"
+        "                       DURATION (90s, 10m, 2h)\n"
+        "  --confirm DURATION   enable/disable/revert/reload: applied now, undone by\n"
+        "                       rolewalld unless 'rolewallctl confirm' comes within DURATION\n"
+        "  --abort              confirm: undo the change now\n"
         "  --samba-config FILE  suggest, check, reload: Samba's smb.conf\n"
         "                       (default: /etc/samba/smb.conf)\n"
         "  --dry-run            enable/disable/revert: show what would change, change nothing\n"
@@ -131,6 +140,9 @@ enum {
     opt_state_dir,
     opt_config_only,
     opt_live,
+    opt_timeout,
+    opt_confirm,
+    opt_abort,
 };
 
 Options parse(int argc, char **argv) {
@@ -154,6 +166,9 @@ Options parse(int argc, char **argv) {
         {"state-dir", required_argument, nullptr, opt_state_dir},
         {"config-only", no_argument, nullptr, opt_config_only},
         {"live", no_argument, nullptr, opt_live},
+        {"timeout", required_argument, nullptr, opt_timeout},
+        {"confirm", required_argument, nullptr, opt_confirm},
+        {"abort", no_argument, nullptr, opt_abort},
         {"follow", no_argument, nullptr, opt_follow},
         {"since", required_argument, nullptr, opt_since},
         {"help", no_argument, nullptr, 'h'},
@@ -227,6 +242,15 @@ Options parse(int argc, char **argv) {
         case opt_live:
             o.live = true;
             break;
+        case opt_timeout:
+            o.timeout = optarg;
+            break;
+        case opt_confirm:
+            o.confirm = optarg;
+            break;
+        case opt_abort:
+            o.abort = true;
+            break;
         case opt_follow:
             o.follow = true;
             break;
@@ -281,6 +305,16 @@ void check_combination(const std::string &verb, const Options &o) {
     if (o.dry_run && !enable && verb != "disable" && verb != "revert")
         throw UsageError{"--dry-run goes with 'enable', 'disable' and 'revert' only"};
     if (o.all && verb != "revert") throw UsageError{"--all goes with 'revert' only"};
+    if (!o.timeout.empty() && !enable && verb != "disable")
+        throw UsageError{"--timeout goes with 'enable' and 'disable' only"};
+    if (!o.timeout.empty() && o.runtime)
+        throw UsageError{"--timeout makes a runtime change already: leave out --runtime"};
+    if (!o.confirm.empty() && !enable && verb != "disable" && verb != "revert" && verb != "reload")
+        throw UsageError{"--confirm goes with 'enable', 'disable', 'revert' and 'reload' only"};
+    if (!o.confirm.empty() && !o.timeout.empty())
+        throw UsageError{"--confirm and --timeout do not go together: a timed change is undone "
+                         "anyway"};
+    if (o.abort && verb != "confirm") throw UsageError{"--abort goes with 'confirm' only"};
     bool offline = verb == "render" || verb == "check";
     if ((o.config_only || !o.state_dir.empty()) && !offline)
         throw UsageError{"--config-only and --state-dir go with 'render' and 'check' only"};

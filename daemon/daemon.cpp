@@ -225,6 +225,7 @@ int Daemon::run() {
         }
         if (fds[0].revents) running = handle_signals();
         if (fds[2].revents) take_drops();
+        expire_timers();
         if (bus_) serve_bus();
         run_jobs();
         drop_broken_bus();
@@ -242,9 +243,33 @@ int Daemon::run() {
 }
 
 int Daemon::poll_timeout() const {
-    if (bus_) return bus_->poll_data().timeout_ms;
+    int timer = timer_timeout();
+    auto sooner = [timer](int ms) { return timer < 0 || (ms >= 0 && ms < timer) ? ms : timer; };
+    if (bus_) return sooner(bus_->poll_data().timeout_ms);
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_connect_ - Clock::now());
-    return static_cast<int>(std::max<std::int64_t>(0, wait.count()) + 1);
+    return sooner(static_cast<int>(std::max<std::int64_t>(0, wait.count()) + 1));
+}
+
+int Daemon::timer_timeout() const {
+    std::uint64_t next = manager_.next_expiry(), now = realtime_usec();
+    if (!next) return -1;
+    if (next <= now) return 0;
+    return static_cast<int>(std::min<std::uint64_t>((next - now + 999) / 1000, 60000));
+}
+
+void Daemon::expire_timers() {
+    std::uint64_t next = manager_.next_expiry(), now = realtime_usec();
+    if (!next || next > now) return;
+    auto pending = manager_.pending();
+    bool unconfirmed = pending && pending->deadline <= now;
+    auto report = manager_.expire(now);
+    if (!report) {
+        log::error("undoing a timed or unconfirmed change failed (tried again in a second): " +
+                   report.error().describe());
+        return;
+    }
+    if (unconfirmed) log::warning("'" + pending->what + "' was not confirmed in time: undone");
+    changed(*report, unconfirmed ? "not confirmed in time" : "timeout", "rolewalld");
 }
 
 bool Daemon::handle_signals() {
@@ -263,7 +288,9 @@ bool Daemon::handle_signals() {
 
 void Daemon::try_connect() {
     bus::ServiceHooks hooks;
-    hooks.reload = [this](const bus::Caller &c) { return reload(bus::describe(c)); };
+    hooks.reload = [this](const bus::Caller &c, const ChangeOptions &o) {
+        return reload(bus::describe(c), o);
+    };
     hooks.changed = [this](const Report &r, const std::string &what, const bus::Caller &c) {
         changed(r, what, bus::describe(c));
     };
@@ -359,12 +386,12 @@ void Daemon::wait_for_kernel(int done_fd) {
     }
 }
 
-Result<Report> Daemon::reload(const std::string &who) {
+Result<Report> Daemon::reload(const std::string &who, const ChangeOptions &options) {
     notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec()) +
            "\nSTATUS=Reloading the config, the catalog and the saved state");
     log::info("reloading (asked by " + who + ")");
     bool was_degraded = manager_.health().degraded;
-    auto report = manager_.reload();
+    auto report = manager_.reload(options);
     if (!report) {
         const Error &e = report.error();
         log::error((was_degraded ? "reload failed, still degraded (" + ruleset_text() + "): "

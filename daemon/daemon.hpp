@@ -57,7 +57,7 @@ class Daemon {
     // WorkerBackend's waiter: until `done_fd` is readable, answers D-Bus calls when a job runs.
     void wait_for_kernel(int done_fd);
     void run_jobs();
-    Result<Report> reload(const std::string &who);
+    Result<Report> reload(const std::string &who, const ChangeOptions &options = {});
     void changed(const Report &report, const std::string &what, const std::string &who);
     void log_notices(const Report &report);
     void give_back_memory(const Report &report);
@@ -65,6 +65,10 @@ class Daemon {
     void report_status();
     std::string enabled_text() const;
     int poll_timeout() const;
+    // Timed changes (enable/disable --timeout): milliseconds until the next one is undone (-1:
+    // none), and undoing those whose time is up.
+    int timer_timeout() const;
+    void expire_timers();
     // Drops (drops.cpp): the receiver open while [firewall] log_drops is on.
     void sync_drops();
     void take_drops();

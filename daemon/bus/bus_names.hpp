@@ -2,6 +2,8 @@
 // rolewallctl and the tests. No sdbus-c++ here: this header is only strings.
 #pragma once
 
+#include <cstdint>
+
 namespace rolewall::bus {
 
 inline constexpr const char *service_name = "org.rolewall1";
@@ -22,6 +24,9 @@ inline constexpr const char *error_limit_exceeded = "org.rolewall1.Error.LimitEx
 inline constexpr const char *error_failed = "org.rolewall1.Error.Failed";
 // A change asked of a degraded daemon (it could not start; Reload is the way back).
 inline constexpr const char *error_degraded = "org.rolewall1.Error.Degraded";
+// Another change waits for confirmation; ConfirmPending/RevertPending with none waiting.
+inline constexpr const char *error_pending = "org.rolewall1.Error.Pending";
+inline constexpr const char *error_nothing_pending = "org.rolewall1.Error.NothingPending";
 
 // Options of EnableRole and DisableRole (a{sv}).
 inline constexpr const char *option_interfaces = "interfaces";               // as
@@ -34,6 +39,10 @@ inline constexpr const char *option_remove_interfaces = "remove_interfaces"; // 
 inline constexpr const char *option_add_sources = "add_sources";             // as
 inline constexpr const char *option_remove_sources = "remove_sources";       // as
 inline constexpr const char *option_dry_run = "dry_run";                     // b
+inline constexpr const char *option_timeout = "timeout"; // u: seconds, then undone (runtime)
+inline constexpr std::uint32_t max_timeout = 2592000;    // 30 days
+inline constexpr const char *option_confirm = "confirm"; // u: seconds to confirm, else undone
+inline constexpr std::uint32_t max_confirm = 86400;      // a day
 // Options of RevertRoles (with dry_run).
 inline constexpr const char *option_all = "all"; // b: every role with a saved or runtime entry
 
@@ -48,6 +57,8 @@ inline constexpr const char *result_was_interfaces = "was_interfaces"; // as
 inline constexpr const char *result_was_sources = "was_sources";       // as
 inline constexpr const char *result_was_origin = "was_origin";         // s
 inline constexpr const char *result_warnings = "warnings";             // as
+inline constexpr const char *result_expires = "expires"; // t: a timed change is undone then
+inline constexpr const char *result_pending_deadline = "pending_deadline"; // t: unless confirmed
 
 // polkit action that allows EnableRole, DisableRole and Reload to callers other than uid 0.
 inline constexpr const char *polkit_action = "org.rolewall1.manage";

@@ -24,6 +24,10 @@ const char *error_name(Errc code) {
         return error_degraded;
     case Errc::limit_exceeded:
         return error_limit_exceeded;
+    case Errc::pending:
+        return error_pending;
+    case Errc::nothing_pending:
+        return error_nothing_pending;
     }
     return error_failed;
 }

@@ -24,6 +24,8 @@ ResultMap outcome_result(const RoleOutcome &o) {
     describe(o.before, result_was_enabled, result_was_interfaces, result_was_sources,
              result_was_origin);
     out[result_warnings] = sdbus::Variant(o.warnings);
+    if (o.expires) out[result_expires] = sdbus::Variant(o.expires);
+    if (o.pending_deadline) out[result_pending_deadline] = sdbus::Variant(o.pending_deadline);
     return out;
 }
 
@@ -50,6 +52,9 @@ void ManagerService::publish(const Report &report) {
         emitRoleChanged(c.role, c.enabled);
     if (report.names_changed)
         getObject().emitPropertiesChangedSignal(interface_name, {"EnabledRoles"});
+    if (report.pending_changed)
+        getObject().emitPropertiesChangedSignal(interface_name,
+                                                {"PendingChange", "PendingDeadline"});
 }
 
 std::vector<sdbus::Struct<std::string, std::string, bool>> ManagerService::ListRoles() {
@@ -121,6 +126,31 @@ ManagerService::WhichPort(const uint16_t &port, const std::string &protocol) {
         for (const auto &use : catalog.which(port, l4, manager_.config().ranges))
             out.emplace_back(use.service->id, use.entry->application, l4_name(use.entry->l4),
                              use.ports.first, use.ports.last, catalog.roles_using(use.service->id));
+        return out;
+    });
+}
+
+std::map<std::string, ResultMap> ManagerService::DescribeEnabled() {
+    return guarded([&] {
+        std::map<std::string, ResultMap> out;
+        const Config &config = manager_.config();
+        for (const auto &[name, r] : manager_.enabled()) {
+            ResultMap &d = out[name];
+            d["origin"] = sdbus::Variant(std::string(origin_name(r.origin)));
+            d["interfaces"] = sdbus::Variant(r.scope.interfaces);
+            d["sources"] = sdbus::Variant(source_strings(r.scope.sources));
+            if (auto t = manager_.timers().find(name); t != manager_.timers().end())
+                d["expires"] = sdbus::Variant(t->second.expires);
+            auto saved = manager_.saved().find(name);
+            if (r.origin == RoleOrigin::state && saved != manager_.saved().end()) {
+                d["saved_at"] = sdbus::Variant(saved->second.saved_at);
+                d["saved_by"] = sdbus::Variant(saved->second.saved_by);
+            }
+            auto entry = config.roles.find(name);
+            d["config_differs"] =
+                sdbus::Variant(r.origin != RoleOrigin::config && entry != config.roles.end() &&
+                               entry->second != r.scope);
+        }
         return out;
     });
 }
@@ -208,11 +238,53 @@ void ManagerService::RevertRoles(sdbus::Result<std::map<std::string, ResultMap>>
 void ManagerService::Reload(sdbus::Result<std::vector<std::string>> &&result) {
     // The daemon's reload logs and publishes itself.
     authorized_change(
-        std::move(result), "reload", [this](const Caller &c) { return hooks_.reload(c); },
+        std::move(result), "reload",
+        [this](const Caller &c) { return hooks_.reload(c, ChangeOptions{}); },
         [](sdbus::Result<std::vector<std::string>> &reply, const Report &r) {
             reply.returnResults(notice_texts(r.notices));
         },
         false);
+}
+
+void ManagerService::ReloadWithOptions(sdbus::Result<std::vector<std::string>> &&result,
+                                       std::map<std::string, sdbus::Variant>) {
+    auto options = current_options(0, reload_options());
+    authorized_change(
+        std::move(result), "reload",
+        [this, options](const Caller &c) -> Result<Report> {
+            if (!*options) return options->error();
+            auto request = reload_request(**options);
+            if (!request) return request.error();
+            request->who = saver(c);
+            return hooks_.reload(c, *request);
+        },
+        [](sdbus::Result<std::vector<std::string>> &reply, const Report &r) {
+            reply.returnResults(notice_texts(r.notices));
+        },
+        false);
+}
+
+void ManagerService::ConfirmPending(sdbus::Result<> &&result) {
+    authorized_change(
+        std::move(result), "confirm", [this](const Caller &) { return manager_.confirm_pending(); },
+        [](sdbus::Result<> &reply, const Report &) { reply.returnResults(); });
+}
+
+void ManagerService::RevertPending(sdbus::Result<> &&result) {
+    authorized_change(
+        std::move(result), "confirm --abort",
+        [this](const Caller &) { return manager_.revert_pending(); },
+        [](sdbus::Result<> &reply, const Report &) { reply.returnResults(); });
+}
+
+std::string ManagerService::PendingChange() {
+    auto p = manager_.pending();
+    return p ? p->what : std::string();
+}
+
+uint64_t ManagerService::PendingDeadline() {
+    auto p = manager_.pending();
+    return p ? p->deadline : 0;
 }
 
 // Arguments are checked after authorization, so that a refused caller learns nothing but

@@ -19,7 +19,7 @@ namespace rolewall::bus {
 struct ServiceHooks {
     // Performs a reload for a caller: the daemon adds sd_notify, logging and publish() around
     // Manager::reload().
-    std::function<Result<Report>(const Caller &)> reload;
+    std::function<Result<Report>(const Caller &, const ChangeOptions &)> reload;
     // Called after every successful change made over the bus, before the reply is sent:
     // the daemon logs it and calls publish().
     std::function<void(const Report &, const std::string &what, const Caller &)> changed;
@@ -65,6 +65,12 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
     void DisableRole(sdbus::Result<ResultMap> &&result, std::string name,
                      std::map<std::string, sdbus::Variant> options) override;
     void Reload(sdbus::Result<std::vector<std::string>> &&result) override;
+    void ReloadWithOptions(sdbus::Result<std::vector<std::string>> &&result,
+                           std::map<std::string, sdbus::Variant> options) override;
+    void ConfirmPending(sdbus::Result<> &&result) override;
+    void RevertPending(sdbus::Result<> &&result) override;
+    std::string PendingChange() override;
+    uint64_t PendingDeadline() override;
     void RevertRoles(sdbus::Result<std::map<std::string, ResultMap>> &&result,
                      std::vector<std::string> names,
                      std::map<std::string, sdbus::Variant> options) override;
@@ -89,6 +95,7 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
     std::map<std::string, sdbus::Variant> GetStatus() override;
     std::string State() override;
     std::string RenderRuleset() override;
+    std::map<std::string, ResultMap> DescribeEnabled() override;
     std::vector<std::string> EnabledRoles() override;
     std::string Version() override;
 

@@ -82,15 +82,28 @@ std::vector<OptionSpec> enable_options(const ScopeLimits &limits) {
         {option_remove_sources, "as", srcs},
         {option_runtime, "b"},
         {option_dry_run, "b"},
+        {option_timeout, "u"},
+        {option_confirm, "u"},
     };
 }
 
 std::vector<OptionSpec> disable_options() {
-    return {{option_runtime, "b"}, {option_dry_run, "b"}};
+    return {
+        {option_runtime, "b"}, {option_dry_run, "b"}, {option_timeout, "u"}, {option_confirm, "u"}};
 }
 
 std::vector<OptionSpec> revert_options() {
-    return {{option_all, "b"}, {option_dry_run, "b"}};
+    return {{option_all, "b"}, {option_dry_run, "b"}, {option_confirm, "u"}};
+}
+
+std::vector<OptionSpec> reload_options() {
+    return {{option_confirm, "u"}};
+}
+
+Result<ChangeOptions> reload_request(const OptionSet &o) {
+    ChangeOptions change;
+    if (auto s = read_confirm(o, change); !s) return s.error();
+    return change;
 }
 
 namespace {
@@ -189,6 +202,16 @@ Result<OptionSet> read_call_options(const sdbus::Message &call, int index,
     return read_options(m, spec);
 }
 
+Status read_confirm(const OptionSet &o, ChangeOptions &change) {
+    auto confirm = o.number(option_confirm);
+    if (!confirm) return Ok{};
+    if (*confirm < 1 || *confirm > max_confirm)
+        return bad("option 'confirm': " + std::to_string(*confirm) + " is not between 1 and " +
+                   std::to_string(max_confirm) + " seconds");
+    change.confirm = *confirm;
+    return Ok{};
+}
+
 Result<RoleRequest> role_request(const OptionSet &o) {
     RoleRequest r;
     auto dimension = [&](DimensionRequest &d, const char *whole, const char *any, const char *add,
@@ -213,6 +236,19 @@ Result<RoleRequest> role_request(const OptionSet &o) {
         return s.error();
     r.change.runtime = o.boolean(option_runtime).value_or(false);
     r.change.dry_run = o.boolean(option_dry_run).value_or(false);
+    if (auto timeout = o.number(option_timeout)) {
+        if (*timeout < 1 || *timeout > max_timeout)
+            return bad("option 'timeout': " + std::to_string(*timeout) + " is not between 1 and " +
+                       std::to_string(max_timeout) + " seconds");
+        if (o.has(option_runtime) && !r.change.runtime)
+            return bad("option 'timeout' makes a runtime change: it cannot go with runtime=false");
+        r.change.timeout = *timeout;
+        r.change.runtime = true;
+    }
+    if (auto s = read_confirm(o, r.change); !s) return s.error();
+    if (r.change.timeout && r.change.confirm)
+        return bad("options 'timeout' and 'confirm' do not go together: a timed change is "
+                   "undone anyway");
     return r;
 }
 
@@ -225,6 +261,7 @@ Result<RevertRequest> revert_request(const std::vector<std::string> &names, cons
                    "names with it");
     if (!r.all && names.empty())
         return bad("no role to revert: name the roles, or give option 'all' (true)");
+    if (auto s = read_confirm(o, r.change); !s) return s.error();
     return r;
 }
 

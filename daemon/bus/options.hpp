@@ -49,6 +49,7 @@ class OptionSet {
 std::vector<OptionSpec> enable_options(const ScopeLimits &limits);
 std::vector<OptionSpec> disable_options();
 std::vector<OptionSpec> revert_options();
+std::vector<OptionSpec> reload_options();
 
 // Reads the a{sv} at `message`'s read position. Errc::invalid_argument naming the key, or
 // Errc::limit_exceeded for a list over its bound (reading stops there).
@@ -71,5 +72,9 @@ struct RevertRequest {
 };
 Result<RevertRequest> revert_request(const std::vector<std::string> &names,
                                      const OptionSet &options);
+// What ReloadWithOptions asks.
+Result<ChangeOptions> reload_request(const OptionSet &options);
+// Option confirm (seconds, 1 .. a day) into `change`.
+Status read_confirm(const OptionSet &options, ChangeOptions &change);
 
 } // namespace rolewall::bus

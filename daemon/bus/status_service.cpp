@@ -33,6 +33,10 @@ std::map<std::string, sdbus::Variant> ManagerService::GetStatus() {
             {"now", sdbus::Variant(realtime_usec())},
             {"overrides", sdbus::Variant(notice_texts(manager_.overrides()))},
             {"log_drops", sdbus::Variant(hooks_.drops && hooks_.drops() != nullptr)},
+            // the change that waits for confirmation ("" / 0 when none)
+            {"pending", sdbus::Variant(PendingChange())},
+            {"pending_deadline", sdbus::Variant(PendingDeadline())},
+            {"pending_by", sdbus::Variant(manager_.pending() ? manager_.pending()->by : "")},
         };
     });
 }

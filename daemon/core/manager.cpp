@@ -197,7 +197,19 @@ Notice Manager::replace_damaged_state(const StateRead &read) {
             ""};
 }
 
-Result<Report> Manager::reload() {
+Result<Report> Manager::reload(const ChangeOptions &options) {
+    if (auto s = check_not_pending(); !s) return s.error();
+    if (!options.confirm || !started_) return reload_files(); // degraded: no way back to hold
+    Before before{catalog_, config_, saved_, runtime_, timers_};
+    auto report = reload_files();
+    if (!report) return report;
+    std::uint64_t deadline = realtime_usec() + std::uint64_t{options.confirm} * 1000000u;
+    pending_ = Undo{{"reload", deadline, options.who}, {}, std::move(before), false};
+    report->pending_changed = true;
+    return report;
+}
+
+Result<Report> Manager::reload_files() {
     if (!started_) { // a start that failed (degraded): start again
         auto again = start();
         if (!again && health_.degraded) health_.error = again.error();
@@ -230,6 +242,7 @@ Result<Report> Manager::reload() {
     }
     auto report = transact({&*catalog, &*config, std::move(saved), std::move(runtime), true});
     if (!report) return report;
+    std::erase_if(timers_, [&](const auto &t) { return !catalog->role(t.first); });
     catalog_ = std::move(*catalog);
     config_ = std::move(*config);
     report->notices.insert(report->notices.begin(), notices.begin(), notices.end());

@@ -36,7 +36,7 @@ bool decided(const std::optional<EnabledRole> &below, const std::optional<Scope>
 } // namespace
 
 Manager::RoleEdit Manager::edit_of(const std::string &role) const {
-    return {role, entry_of(saved_, role), entry_of(runtime_, role)};
+    return {role, entry_of(saved_, role), entry_of(runtime_, role), entry_of(timers_, role)};
 }
 
 std::optional<EnabledRole> Manager::resolve(const RoleEdit &edit) const {
@@ -50,27 +50,36 @@ std::optional<EnabledRole> Manager::resolve(const RoleEdit &edit) const {
 // entry that keeps its decision keeps when and by whom it was saved.
 void Manager::decide(RoleEdit &edit, std::optional<Scope> wanted,
                      const ChangeOptions &options) const {
-    if (options.runtime) {
+    // A timed change restores what the role had before the first timed change still running.
+    std::optional<RuntimeEntry> restore = edit.timer ? edit.timer->restore : edit.runtime;
+    edit.timer.reset();
+    if (options.runtime || options.timeout) {
         edit.runtime = RuntimeEntry{wanted};
-        if (decided(resolve({edit.role, edit.saved, std::nullopt}), wanted)) edit.runtime.reset();
+        if (decided(resolve({edit.role, edit.saved, std::nullopt, std::nullopt}), wanted))
+            edit.runtime.reset();
+        if (options.timeout && edit.runtime != restore)
+            edit.timer = Timer{realtime_usec() + std::uint64_t{options.timeout} * 1000000u,
+                               std::move(restore)};
         return;
     }
     edit.runtime.reset();
     SavedRole entry{wanted.has_value(), wanted.value_or(Scope{}),
                     realtime_usec() / 1000000u * 1000000u, options.who};
     if (!edit.saved || !edit.saved->same_decision(entry)) edit.saved = std::move(entry);
-    if (decided(resolve({edit.role, std::nullopt, std::nullopt}), wanted)) edit.saved.reset();
+    if (decided(resolve({edit.role, std::nullopt, std::nullopt, std::nullopt}), wanted))
+        edit.saved.reset();
 }
 
 Result<Report> Manager::enable(const std::string &role, const ScopeRequest &request,
                                const ChangeOptions &options) {
     if (auto s = check_role(role); !s) return s.error();
+    if (auto s = check_not_pending(); !s && !options.dry_run) return s.error();
     RoleEdit edit = edit_of(role);
     std::vector<std::string> warnings;
     auto scope = apply_request(enable_base(role), request, config_.limits, &warnings);
     if (!scope) return scope.error();
     decide(edit, std::move(*scope), options);
-    auto report = change({std::move(edit)}, options);
+    auto report = change({std::move(edit)}, options, "enable " + role);
     if (report) report->outcomes.front().warnings = std::move(warnings);
     return report;
 }
@@ -83,20 +92,76 @@ Scope Manager::enable_base(const std::string &role) const {
 
 Result<Report> Manager::disable(const std::string &role, const ChangeOptions &options) {
     if (auto s = check_role(role); !s) return s.error();
+    if (auto s = check_not_pending(); !s && !options.dry_run) return s.error();
     RoleEdit edit = edit_of(role);
     decide(edit, std::nullopt, options);
-    return change({std::move(edit)}, options);
+    return change({std::move(edit)}, options, "disable " + role);
 }
 
 Result<Report> Manager::revert(const std::vector<std::string> &roles,
                                const ChangeOptions &options) {
     if (auto s = check_running(); !s) return s.error();
+    if (auto s = check_not_pending(); !s && !options.dry_run) return s.error();
     std::vector<RoleEdit> edits;
+    std::string what = "revert";
     for (const auto &role : std::set<std::string>(roles.begin(), roles.end())) {
         if (auto s = check_role(role); !s) return s.error();
-        edits.push_back({role, std::nullopt, std::nullopt});
+        edits.push_back({role, std::nullopt, std::nullopt, std::nullopt});
+        what += (edits.size() == 1 ? " " : ", ") + role;
     }
-    return change(std::move(edits), options);
+    return change(std::move(edits), options, what);
+}
+
+std::uint64_t Manager::next_expiry() const {
+    std::uint64_t next = pending_ ? pending_->info.deadline : 0;
+    for (const auto &[role, timer] : timers_)
+        if (!next || timer.expires < next) next = timer.expires;
+    return next;
+}
+
+// Each expired timed change: the role's runtime entry goes back to what the timer restores
+// (dropped when the layers below decide the same). One transaction for all of them.
+Result<Report> Manager::expire(std::uint64_t now) {
+    Report unconfirmed;
+    if (pending_ && pending_->info.deadline <= now) {
+        auto undone = revert_pending();
+        if (!undone) {
+            pending_->info.deadline = now + 1000000u; // try again in a second
+            return undone;
+        }
+        unconfirmed = std::move(*undone);
+    }
+    auto timed = expire_timers(now);
+    if (!timed || !unconfirmed.pending_changed) return timed;
+    Report &r = *timed;
+    r.changes.insert(r.changes.begin(), unconfirmed.changes.begin(), unconfirmed.changes.end());
+    r.names_changed = r.names_changed || unconfirmed.names_changed;
+    r.applied = r.applied || unconfirmed.applied;
+    r.pending_changed = true;
+    return timed;
+}
+
+Result<Report> Manager::expire_timers(std::uint64_t now) {
+    std::vector<RoleEdit> edits;
+    for (const auto &[role, timer] : timers_) {
+        if (timer.expires > now) continue;
+        RoleEdit edit = edit_of(role);
+        edit.runtime = timer.restore;
+        edit.timer.reset();
+        if (edit.runtime &&
+            decided(resolve({role, edit.saved, std::nullopt, std::nullopt}), edit.runtime->scope))
+            edit.runtime.reset();
+        edits.push_back(std::move(edit));
+    }
+    if (edits.empty()) return Report{};
+    ChangeOptions options;
+    options.runtime = true;
+    options.who = "rolewalld (timeout)";
+    auto report = change(edits, options, "timeout");
+    if (!report)
+        for (const auto &edit : edits)
+            timers_.at(edit.role).expires = now + 1000000u; // try again in a second
+    return report;
 }
 
 std::vector<std::string> Manager::overlaid() const {
@@ -140,29 +205,96 @@ RoleOutcome Manager::outcome_of(const RoleEdit &edit) const {
     o.role = edit.role;
     o.before = was ? std::optional<EnabledRole>(*was) : std::nullopt;
     o.after = resolve(edit);
+    o.expires = edit.timer ? edit.timer->expires : 0;
     o.changed = !(edit.saved == entry_of(saved_, edit.role) &&
-                  edit.runtime == entry_of(runtime_, edit.role));
+                  edit.runtime == entry_of(runtime_, edit.role) &&
+                  edit.timer == entry_of(timers_, edit.role));
     return o;
 }
 
 // One change of some roles: (prepare state file) -> apply those roles' sets -> commit. Only
 // these roles' entries are looked at, so a change costs the same however many roles are enabled
 // and however large their scopes are (but for writing the state file, which holds them all).
-Result<Report> Manager::change(std::vector<RoleEdit> edits, const ChangeOptions &options) {
+// With options.confirm the saved entries change in memory and the kernel only: the change
+// waits for confirmation (pending()), and state.toml is written when it is confirmed.
+Result<Report> Manager::change(std::vector<RoleEdit> edits, const ChangeOptions &options,
+                               const std::string &what) {
     Report report;
-    bool changed = false;
+    bool changed = false, write = false;
+    std::vector<RoleEdit> undo;
     for (const RoleEdit &edit : edits) {
         report.outcomes.push_back(outcome_of(edit));
         changed = changed || report.outcomes.back().changed;
+        write = write || edit.saved != entry_of(saved_, edit.role);
+        undo.push_back(edit_of(edit.role));
     }
     if (!changed || options.dry_run) return report;
-    if (auto s = commit_edits(edits, report); !s) return s.error();
+    if (auto s = commit_edits(edits, report, !options.confirm); !s) return s.error();
+    if (options.confirm) hold_for_confirm(what, std::move(undo), write, options, report);
+    return report;
+}
+
+Status Manager::check_not_pending() const {
+    if (!pending_) return Ok{};
+    return make_error(Errc::pending,
+                      "another change waits for confirmation: " + pending_->info.what +
+                          " (undone at " + utc_time_text(pending_->info.deadline) +
+                          "); confirm it with 'rolewallctl confirm' or undo it with "
+                          "'rolewallctl confirm --abort' first");
+}
+
+void Manager::hold_for_confirm(const std::string &what, std::vector<RoleEdit> undo, bool write,
+                               const ChangeOptions &options, Report &report) {
+    Pending info{what, realtime_usec() + std::uint64_t{options.confirm} * 1000000u, options.who};
+    for (RoleOutcome &o : report.outcomes)
+        o.pending_deadline = info.deadline;
+    pending_ = Undo{std::move(info), std::move(undo), std::nullopt, write};
+    report.pending_changed = true;
+}
+
+std::optional<Pending> Manager::pending() const {
+    if (!pending_) return std::nullopt;
+    return pending_->info;
+}
+
+Result<Report> Manager::confirm_pending() {
+    if (!pending_) return make_error(Errc::nothing_pending, "no change waits for confirmation");
+    Report report;
+    if (pending_->write) {
+        auto prepared = state_file_.prepare(saved_);
+        if (!prepared) return prepared.error();
+        if (auto s = prepared->commit(); !s) return s.error();
+        report.saved = true;
+    }
+    pending_.reset();
+    report.pending_changed = true;
+    return report;
+}
+
+Result<Report> Manager::revert_pending() {
+    if (!pending_) return make_error(Errc::nothing_pending, "no change waits for confirmation");
+    Result<Report> report = Report{};
+    if (std::optional<Before> &b = pending_->before) {
+        report = transact({&b->catalog, &b->config, b->saved, b->runtime, false});
+        if (!report) return report;
+        catalog_ = std::move(b->catalog);
+        config_ = std::move(b->config);
+        timers_ = std::move(b->timers);
+    } else {
+        std::vector<RoleEdit> &edits = pending_->edits;
+        for (const RoleEdit &edit : edits)
+            report->outcomes.push_back(outcome_of(edit));
+        // state.toml still holds the entries as they were: nothing to write
+        if (auto s = commit_edits(edits, *report, false); !s) return s.error();
+    }
+    pending_.reset();
+    report->pending_changed = true;
     return report;
 }
 
 // Writes, applies and keeps `edits` (report.outcomes: their outcomes, in the same order); on any
 // failure memory, file and kernel stay as they were.
-Status Manager::commit_edits(std::vector<RoleEdit> &edits, Report &report) {
+Status Manager::commit_edits(std::vector<RoleEdit> &edits, Report &report, bool write_file) {
     std::vector<std::string> kernel; // roles whose sets change
     std::map<std::string, Scope> scopes;
     bool write = false;
@@ -172,7 +304,7 @@ Status Manager::commit_edits(std::vector<RoleEdit> &edits, Report &report) {
             (o.before && o.before->scope != o.after->scope))
             kernel.push_back(o.role);
         if (o.after) scopes.emplace(o.role, o.after->scope);
-        write = write || edits[i].saved != entry_of(saved_, o.role);
+        write = write || (write_file && edits[i].saved != entry_of(saved_, o.role));
     }
     std::optional<PendingWrite> pending;
     if (write) {
@@ -216,6 +348,7 @@ Status Manager::commit_edits(std::vector<RoleEdit> &edits, Report &report) {
             report.changes.push_back({o.role, o.after.has_value()});
         set_entry(saved_, o.role, std::move(edits[i].saved));
         set_entry(runtime_, o.role, std::move(edits[i].runtime));
+        set_entry(timers_, o.role, std::move(edits[i].timer));
         set_entry(enabled_, o.role, o.after);
     }
     return Ok{};

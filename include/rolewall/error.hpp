@@ -29,6 +29,8 @@ enum class Errc {
     io,               // a file or socket could not be read or written
     degraded,         // a change asked of a daemon that could not start (Reload is the way back)
     limit_exceeded,   // a scope over the caps of ScopeLimits (scope.hpp)
+    pending,          // another change waits for confirmation (one at a time)
+    nothing_pending,  // confirm or abort with no change waiting for confirmation
 };
 
 struct Error {

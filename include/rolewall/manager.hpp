@@ -71,6 +71,17 @@ struct RuntimeEntry {
 };
 using Runtime = std::map<std::string, RuntimeEntry>;
 
+// A timed change (enable/disable --timeout) of one role: at `expires` the role's runtime entry
+// goes back to `restore`, what it was before the first timed change of the role that still
+// runs (nullopt: no runtime entry, the role follows its saved entry or the config as they are
+// then). Any other change of the role ends the timer: the last word is the admin's.
+struct Timer {
+    std::uint64_t expires = 0; // CLOCK_REALTIME microseconds
+    std::optional<RuntimeEntry> restore;
+    bool operator==(const Timer &) const = default;
+};
+using Timers = std::map<std::string, Timer>;
+
 // The one rule of the layers: the runtime entry wins over the saved entry, which wins over the
 // config; a role none of them enables is disabled.
 std::optional<EnabledRole> resolve_role(const Scope *config, const SavedRole *saved,
@@ -81,6 +92,17 @@ struct ChangeOptions {
     bool runtime = false; // not saved
     bool dry_run = false; // computed and checked, nothing changed
     std::string who;      // for the record ("uid 0")
+    // Seconds: a runtime change undone when they have passed (implies runtime); 0: none.
+    std::uint32_t timeout = 0;
+    // Seconds: applied now, undone unless confirm_pending() comes within them; 0: final now.
+    std::uint32_t confirm = 0;
+};
+
+// The change that waits for confirmation (--confirm): one at a time.
+struct Pending {
+    std::string what;           // "enable ad-dc", "disable ssh", "revert dc, web", "reload"
+    std::uint64_t deadline = 0; // CLOCK_REALTIME usec: undone then unless confirmed
+    std::string by;             // who made it ("uid 0")
 };
 
 // What a change did (or, dry run, would do) to one role.
@@ -89,6 +111,8 @@ struct RoleOutcome {
     bool changed = false; // kernel, origin or saved entry
     std::optional<EnabledRole> before;
     std::optional<EnabledRole> after;
+    std::uint64_t expires = 0; // after: when a timed change of the role is undone (0: none)
+    std::uint64_t pending_deadline = 0; // the change waits for confirmation until then (0: no)
     std::vector<std::string> warnings;
 };
 
@@ -130,6 +154,7 @@ struct Report {
     bool saved = false;              // state.toml was replaced
     std::vector<Notice> notices;
     std::vector<RoleOutcome> outcomes; // enable/disable: the role asked about
+    bool pending_changed = false;      // a change now waits for confirmation, or no longer
 };
 
 class Manager {
@@ -167,7 +192,9 @@ class Manager {
     // error keeps everything as it was. Damaged state entries are not an error: their roles
     // keep the saved state in force, and the file is left as it is for the admin to fix.
     // Before a successful start (degraded), a reload is a start.
-    Result<Report> reload();
+    // With options.confirm the reload waits for confirmation like a change (pending()); its
+    // undo puts back the catalog, config and layers as they were before it.
+    Result<Report> reload(const ChangeOptions &options = {});
 
     // After start() failed with `why`: keeps the table the kernel holds, or applies the
     // fail-safe when it holds none, and turns degraded. An error when even that failed (the
@@ -187,6 +214,24 @@ class Manager {
     const Config &config() const { return config_; }
     const EnabledRoles &enabled() const { return enabled_; }
     std::vector<std::string> enabled_names() const; // sorted
+    // The timed changes that run, by role, and when the next one (or the pending change) is
+    // undone (0: none).
+    const Timers &timers() const { return timers_; }
+    std::uint64_t next_expiry() const;
+    // Undoes the change that waits for confirmation when its deadline passed (revert_pending()),
+    // then every timed change whose time is up at `now` (CLOCK_REALTIME usec), in one
+    // transaction. On failure what failed stays and is tried again a second later.
+    Result<Report> expire(std::uint64_t now);
+
+    // The change made with ChangeOptions::confirm that waits for confirmation. While one
+    // waits, every other change and reload is refused with Errc::pending (timers still expire).
+    // Its saved entries are in memory and in force but written to state.toml only by
+    // confirm_pending(), so a restart undoes it too (but for a reload: the files it read stay).
+    std::optional<Pending> pending() const;
+    Result<Report> confirm_pending();
+    // Undoes it now (also what the daemon does at its deadline): the roles' entries, or for a
+    // reload the catalog, config and layers before it. Errc::nothing_pending when none waits.
+    Result<Report> revert_pending();
     const EnabledRole *find(const std::string &role) const;
     const SavedState &saved() const { return saved_; }
     const Sources &sources() const { return sources_; }
@@ -214,10 +259,33 @@ class Manager {
         std::string role;
         std::optional<SavedRole> saved;
         std::optional<RuntimeEntry> runtime;
+        std::optional<Timer> timer;
     };
-    Result<Report> change(std::vector<RoleEdit> edits, const ChangeOptions &options);
+    Result<Report> change(std::vector<RoleEdit> edits, const ChangeOptions &options,
+                          const std::string &what);
     RoleOutcome outcome_of(const RoleEdit &edit) const;
-    Status commit_edits(std::vector<RoleEdit> &edits, Report &report);
+    // write: replace state.toml when a saved entry changes (false: memory and kernel only).
+    Status commit_edits(std::vector<RoleEdit> &edits, Report &report, bool write_file = true);
+    // The undo of a change made with confirm: each role's entries before it, or for a reload
+    // everything it replaced.
+    struct Before {
+        Catalog catalog;
+        Config config;
+        SavedState saved;
+        Runtime runtime;
+        Timers timers;
+    };
+    struct Undo {
+        Pending info;
+        std::vector<RoleEdit> edits;
+        std::optional<Before> before; // a reload
+        bool write = false;           // confirming writes state.toml
+    };
+    Status check_not_pending() const;
+    void hold_for_confirm(const std::string &what, std::vector<RoleEdit> undo, bool write,
+                          const ChangeOptions &options, Report &report);
+    Result<Report> reload_files();
+    Result<Report> expire_timers(std::uint64_t now);
     RoleEdit edit_of(const std::string &role) const;
     std::optional<EnabledRole> resolve(const RoleEdit &edit) const;
     void decide(RoleEdit &edit, std::optional<Scope> wanted, const ChangeOptions &options) const;
@@ -235,6 +303,8 @@ class Manager {
     Config config_;
     SavedState saved_;
     Runtime runtime_;
+    Timers timers_;
+    std::optional<Undo> pending_;
     EnabledRoles enabled_;
     Layout layout_; // what the kernel was last given successfully
 };

@@ -65,7 +65,7 @@ TEST_CASE("The live introspection of /org/rolewall1 equals the interface XML") {
     std::string live = s.client().Introspect();
     std::string file = read_file(source_dir() + "/daemon/bus/org.rolewall1.Manager.xml");
     auto want = members(file, rolewall::bus::interface_name);
-    CHECK(want.size() == 18); // 14 methods, 1 signal, 3 properties
+    CHECK(want.size() == 24); // 18 methods, 1 signal, 5 properties
     CHECK(want.count("method GetCounters out:a(sttt) out:(ttt)"));
     CHECK(want.count("method GetService in:s out:a{sv}"));
     CHECK(want.count("method Explain in:s in:q in:s in:s out:a{sv}"));
@@ -75,6 +75,10 @@ TEST_CASE("The live introspection of /org/rolewall1 equals the interface XML") {
     CHECK(want.count("method RevertRoles in:as in:a{sv} out:a{sa{sv}}"));
     CHECK(want.count("method Reload out:as"));
     CHECK(want.count("method RenderRuleset out:s"));
+    CHECK(want.count("method DescribeEnabled out:a{sa{sv}}"));
+    CHECK(want.count("method ReloadWithOptions in:a{sv} out:as"));
+    CHECK(want.count("method ConfirmPending"));
+    CHECK(want.count("property PendingDeadline t read"));
 }
 
 TEST_CASE("The read methods and properties describe the catalog and the enabled roles") {

@@ -63,6 +63,18 @@ inline std::string table_listing(const Netns &ns) {
     return out;
 }
 
+// Waits (at most `within`) for RoleChanged(role, enabled); false when it did not come.
+inline bool signalled(Client &c, const std::string &role, bool enabled,
+                      std::chrono::milliseconds within) {
+    return c.pump(
+        [&] {
+            for (const auto &[name, on] : c.role_changed)
+                if (name == role && on == enabled) return true;
+            return false;
+        },
+        within);
+}
+
 // One key of a result a{sv} (EnableRole, DisableRole, RevertRoles), of type T.
 template <typename T> T get(const Options &result, const std::string &key) {
     auto it = result.find(key);

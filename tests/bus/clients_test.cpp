@@ -97,14 +97,15 @@ TEST_CASE(
     CHECK(r.out ==
           "{\n  \"roles\": [\n    {\n      \"name\": \"dc\",\n      \"origin\": \"state\",\n"
           "      \"interfaces\": [\n        \"lan0\"\n      ],\n      \"sources\": [\n"
-          "        \"10.0.0.0/8\"\n      ],\n      \"packets\": 0,\n      \"bytes\": 0,\n"
-          "      \"counting_since\": " +
+          "        \"10.0.0.0/8\"\n      ],\n      \"expires\": 0,\n      \"packets\": 0,\n"
+          "      \"bytes\": 0,\n      \"counting_since\": " +
               std::to_string(roles[0].get<3>()) +
               "\n    }\n  ],\n  \"state\": \"running\",\n"
               "  \"error\": \"\",\n  \"ruleset\": \"roles\",\n  \"kernel\": \"matches\",\n"
               "  \"kernel_differences\": [],\n  \"started\": " +
               std::to_string(c_started(s)) +
-              ",\n  \"overrides\": [],\n  \"policy\": {\n    \"packets\": 0,\n    \"bytes\": "
+              ",\n  \"overrides\": [],\n  \"pending\": \"\",\n  \"pending_deadline\": 0,\n"
+              "  \"pending_by\": \"\",\n  \"policy\": {\n    \"packets\": 0,\n    \"bytes\": "
               "0,\n    \"counting_since\": " +
               std::to_string(policy.get<2>()) + "\n  }\n}\n");
     CHECK(testsupport::check_json_output("status", r.out).empty()); // docs/JSON.md

@@ -45,7 +45,7 @@ std::string kernel_table(Setup &s) {
 
 } // namespace
 
-TEST_CASE("render prints the table rolewalld runs: config and saved state; --live the daemon's") {
+TEST_CASE("render prints the table rolewalld runs (config and saved state), --live the daemon's") {
     Setup s({config});
     Client &c = s.client();
     c.EnableRole("dc", {{"interfaces", sdbus::Variant(Strings{"lan0"})}});
@@ -68,7 +68,7 @@ TEST_CASE("render prints the table rolewalld runs: config and saved state; --liv
 
     Run live = s.ctl({"render", "--live"});
     REQUIRE(live.status == 0);
-    CHECK(has(live.out, "# rolewalld's ruleset for the running rolewalld"));
+    CHECK(has(live.out, "rolewalld's ruleset for the running rolewalld"));
     CHECK(script_table(live.out) == saved);
 
     Run alone = ctl(s, {"render", "--config-only"});
