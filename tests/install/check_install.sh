@@ -423,7 +423,7 @@ check_completion() {
             fi
         }
         expect "enable" rolewallctl en
-        expect "--catalog --config --config-only" rolewallctl --c
+        expect "--catalog --config --config-only --confirm" rolewallctl --c
         expect "--local-catalog" rolewallctl --loc
         expect "--live" rolewallctl render --li
         expect "ad-dc ssh" rolewallctl enable ""
