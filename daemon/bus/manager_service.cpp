@@ -197,7 +197,7 @@ std::string saver(const Caller &c) {
 
 void ManagerService::role_change(sdbus::Result<ResultMap> &&result, const std::string &what,
                                  const std::vector<OptionSpec> &spec,
-                                 std::function<Result<Report>(RoleRequest &)> change) {
+                                 const std::function<Result<Report>(RoleRequest &)> &change) {
     auto options = current_options(1, spec);
     authorized_change(
         std::move(result), what,
@@ -290,11 +290,11 @@ uint64_t ManagerService::PendingDeadline() {
 // Arguments are checked after authorization, so that a refused caller learns nothing but
 // AccessDenied. The reply is sent after the signals, so a caller that got it has seen them.
 template <typename Reply, typename Send>
-void ManagerService::authorized_change(Reply &&result, const std::string &what, Action action,
-                                       Send send, bool tell) {
+void ManagerService::authorized_change(Reply &&result, const std::string &what,
+                                       const Action &action, Send send, bool tell) {
     Caller caller = authorizer_.identify(*getObject().getCurrentlyProcessedMessage());
     // sdbus::Result is move-only and std::function copies: share it.
-    auto reply = std::make_shared<std::decay_t<Reply>>(std::move(result));
+    auto reply = std::make_shared<std::decay_t<Reply>>(std::forward<Reply>(result));
     authorizer_.check(caller, [this, reply, what, caller, action, send, tell](const Decision &d) {
         try {
             if (!d.allowed) return reply->returnError(access_denied(d.why));

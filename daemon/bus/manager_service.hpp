@@ -103,13 +103,13 @@ class ManagerService final : public sdbus::AdaptorInterfaces<org::rolewall1::Man
     // Authorizes the caller of the current message, runs `action`, tells hooks_.changed (when
     // `tell`) and answers `result` with send(result, report).
     template <typename Reply, typename Send>
-    void authorized_change(Reply &&result, const std::string &what, Action action, Send send,
+    void authorized_change(Reply &&result, const std::string &what, const Action &action, Send send,
                            bool tell = true);
     // EnableRole and DisableRole: options read from the raw message now (it is the current
     // message only during the handler), checked after authorization.
     void role_change(sdbus::Result<ResultMap> &&result, const std::string &what,
                      const std::vector<OptionSpec> &spec,
-                     std::function<Result<Report>(RoleRequest &)> change);
+                     const std::function<Result<Report>(RoleRequest &)> &change);
     // Options of the current message (argument `index`), shared: a list may be long.
     std::shared_ptr<Result<OptionSet>> current_options(int index,
                                                        const std::vector<OptionSpec> &spec);

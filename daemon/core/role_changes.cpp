@@ -48,7 +48,7 @@ std::optional<EnabledRole> Manager::resolve(const RoleEdit &edit) const {
 // Puts `wanted` (nullopt: disabled) into the runtime or the saved layer. Each layer only holds
 // what differs from the layers below it; a persistent decision replaces a runtime one. A saved
 // entry that keeps its decision keeps when and by whom it was saved.
-void Manager::decide(RoleEdit &edit, std::optional<Scope> wanted,
+void Manager::decide(RoleEdit &edit, const std::optional<Scope> &wanted,
                      const ChangeOptions &options) const {
     // A timed change restores what the role had before the first timed change still running.
     std::optional<RuntimeEntry> restore = edit.timer ? edit.timer->restore : edit.runtime;

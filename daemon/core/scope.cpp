@@ -194,13 +194,14 @@ template <typename T>
 Result<std::vector<T>> parse_list(const std::vector<std::string> &items, const ScopeLimits &limits,
                                   ScopeInput input) {
     if (auto s = check_count<T>(items.size(), limits); !s) return s.error();
-    if (items.empty())
+    if (items.empty()) {
         return make_error(Errc::invalid_argument,
                           std::string("an empty list would match nothing; ") +
                               (input == ScopeInput::file
                                    ? std::string("leave the field out to allow any ") + Dim<T>::noun
                                    : std::string("use ") + Dim<T>::any_option + " to allow any " +
                                          Dim<T>::noun + ", or disable the role"));
+    }
     std::vector<T> out;
     out.reserve(items.size());
     std::string problems;

@@ -165,7 +165,7 @@ void Comparer::sets() {
         else
             have[s.name] = &s;
     }
-    for (const RoleObjects &r : want.roles)
+    for (const RoleObjects &r : want.roles) {
         for (const NamedSet &ns : r.sets) {
             const std::string &name = ns.content->spec.name;
             auto it = have.find(name);
@@ -182,6 +182,7 @@ void Comparer::sets() {
                                  result.differences);
             have.erase(it);
         }
+    }
     for (const auto &[name, s] : have)
         result.differences.push_back("extra set " + name);
 }

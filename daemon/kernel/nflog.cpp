@@ -106,13 +106,14 @@ Result<std::unique_ptr<DropReceiver>> open_nflog(std::uint16_t group) {
         nfulnl_msg_config_cmd cmd{NFULNL_CFG_CMD_BIND};
         mnl_attr_put(nlh, NFULA_CFG_CMD, sizeof cmd, &cmd);
     });
-    if (s)
+    if (s) {
         s = configure(sock.get(), group, [](nlmsghdr *nlh) {
             nfulnl_msg_config_mode mode{};
             mode.copy_range = htonl(drop_copy_bytes);
             mode.copy_mode = NFULNL_COPY_PACKET;
             mnl_attr_put(nlh, NFULA_CFG_MODE, sizeof mode, &mode);
         });
+    }
     if (s)
         s = configure(sock.get(), group, [](nlmsghdr *nlh) {
             mnl_attr_put_u32(nlh, NFULA_CFG_TIMEOUT, htonl(flush_timeout));

@@ -288,7 +288,8 @@ class Manager {
     Result<Report> expire_timers(std::uint64_t now);
     RoleEdit edit_of(const std::string &role) const;
     std::optional<EnabledRole> resolve(const RoleEdit &edit) const;
-    void decide(RoleEdit &edit, std::optional<Scope> wanted, const ChangeOptions &options) const;
+    void decide(RoleEdit &edit, const std::optional<Scope> &wanted,
+                const ChangeOptions &options) const;
     Status check_role(const std::string &role) const;
     Status check_running() const; // Errc::degraded while degraded
     Notice replace_damaged_state(const StateRead &read);

@@ -18,8 +18,8 @@ const char *scoped_dc = "[roles.remote]\n"
 
 using Strings = std::vector<std::string>;
 
-Options strings(const std::string &key, Strings v) {
-    return {{key, sdbus::Variant(std::move(v))}};
+Options strings(const std::string &key, const Strings &v) {
+    return {{key, sdbus::Variant(v)}};
 }
 
 Run busctl(Setup &s, std::vector<std::string> args) {

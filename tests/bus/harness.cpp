@@ -430,7 +430,7 @@ void Client::onPropertiesChanged(const std::string &,
     properties_changed.push_back(names);
 }
 
-FakePolkit::FakePolkit(const std::string &address, const std::string &answer, fs::path dir)
+FakePolkit::FakePolkit(const std::string &address, const std::string &answer, const fs::path &dir)
     : log_(dir / "polkit.log") {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0) throw std::runtime_error("pipe");
@@ -521,7 +521,7 @@ std::string as_uid(uid_t uid, const std::string &address,
 
 // ---------------------------------------------------------------------------------------------
 
-Setup::Setup(Params p)
+Setup::Setup(const Params &p)
     : ns(), bus(dir.path(), p.start_bus),
       notify(p.notify ? std::make_unique<NotifySocket>(dir.path()) : nullptr),
       daemon(ns, dir.path(),

@@ -186,7 +186,8 @@ class Client final
 // ("system-bus-name :1.7 org.rolewall1.manage 0").
 class FakePolkit {
   public:
-    FakePolkit(const std::string &address, const std::string &answer, std::filesystem::path dir);
+    FakePolkit(const std::string &address, const std::string &answer,
+               const std::filesystem::path &dir);
     ~FakePolkit();
     std::string questions() const { return read_file(log_); }
 
@@ -221,7 +222,7 @@ struct Setup {
         std::string binary = ROLEWALLD;
     };
     Setup() : Setup(Params{}) {}
-    explicit Setup(Params p);
+    explicit Setup(const Params &p);
     ~Setup();
 
     TempDir dir;

@@ -149,14 +149,15 @@ TEST_CASE("Random valid scopes are never refused by the kernel, applied or toggl
         // puts back what build_layout() makes.
         std::string role = next.begin()->first;
         std::string ports;
-        for (const char *l4 : {"_tcp", "_udp"})
-            for (SetContent &set : layout.sets)
-                if (set.spec.name == role + l4) {
-                    set.elements = random_ports(rng);
-                    for (const Element &e : set.elements)
-                        ports += set.spec.name + " " + element_key_str(set.spec.type, e) +
-                                 " comment of " + std::to_string(e.comment.size()) + " bytes\n";
-                }
+        for (const char *l4 : {"_tcp", "_udp"}) {
+            for (SetContent &set : layout.sets) {
+                if (set.spec.name != role + l4) continue;
+                set.elements = random_ports(rng);
+                for (const Element &e : set.elements)
+                    ports += set.spec.name + " " + element_key_str(set.spec.type, e) +
+                             " comment of " + std::to_string(e.comment.size()) + " bytes\n";
+            }
+        }
         INFO("ports:\n" << ports);
         auto r = backend->apply(layout, ApplyHint::everything());
         INFO((r ? std::string() : r.error().message));

@@ -161,7 +161,7 @@ TEST_CASE("Keys order as their bytes do, and a role's sources share one comment"
     const std::vector<Bytes> keys = {
         {},           {0},          {0, 0},          {0, 1},        {1},       {0xff},
         {0xff, 0xff}, Bytes(16, 0), Bytes(16, 0xff), {10, 0, 0, 1}, {10, 0, 1}};
-    for (const Bytes &x : keys)
+    for (const Bytes &x : keys) {
         for (const Bytes &y : keys) {
             INFO(x.size() << " and " << y.size() << " bytes");
             CHECK((Key(x) == Key(y)) == (x == y));
@@ -169,6 +169,7 @@ TEST_CASE("Keys order as their bytes do, and a role's sources share one comment"
             CHECK((Key(x) > Key(y)) == (x > y));
             CHECK(Bytes(Key(x)) == x);
         }
+    }
     std::vector<std::string> many;
     for (int i = 0; i < 300; ++i)
         many.push_back("198.51." + std::to_string(100 + i / 256) + "." + std::to_string(i % 256));

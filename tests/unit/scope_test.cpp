@@ -234,15 +234,15 @@ TEST_CASE("An IPv4-mapped source is refused only when the whole network is mappe
 
 namespace {
 
-ScopeRequest replace(std::vector<std::string> ifs, std::vector<std::string> srcs) {
+ScopeRequest replace(const std::vector<std::string> &ifs, const std::vector<std::string> &srcs) {
     ScopeRequest r;
     if (!ifs.empty()) r.interfaces.replace = ifs;
     if (!srcs.empty()) r.sources.replace = srcs;
     return r;
 }
 
-Scope scope_of(std::vector<std::string> ifs, std::vector<std::string> srcs) {
-    return *apply_request({}, replace(std::move(ifs), std::move(srcs)), {}, nullptr);
+Scope scope_of(const std::vector<std::string> &ifs, const std::vector<std::string> &srcs) {
+    return *apply_request({}, replace(ifs, srcs), {}, nullptr);
 }
 
 } // namespace
@@ -314,7 +314,7 @@ TEST_CASE("Additions and removals apply to the scope as it is") {
 }
 
 TEST_CASE("Conflicting requests for one dimension are refused naming both options") {
-    auto refused = [](ScopeRequest r) {
+    auto refused = [](const ScopeRequest &r) {
         auto out = apply_request(scope_of({"lan0"}, {}), r, {}, nullptr);
         REQUIRE_FALSE(out.ok());
         CHECK(out.error().code == Errc::invalid_argument);

@@ -19,7 +19,7 @@ const Catalog &shipped() {
     return *c;
 }
 
-std::string normal(std::string s) {
+std::string normal(const std::string &s) {
     std::string out;
     bool space = false;
     for (unsigned char ch : s) {
