@@ -108,6 +108,7 @@ class SealedBatch {
 
     // The memory, for the next batch.
     BatchBuffer take_buffer() && { return std::move(buf_); }
+    std::size_t capacity() const { return buf_.capacity; }
 
   private:
     friend class Batch;

@@ -8,7 +8,9 @@
 
 #include <cstdio>
 #include <libmnl/libmnl.h>
+#include <memory>
 #include <mutex>
+#include <optional>
 
 namespace rolewall::kernel {
 
@@ -45,13 +47,27 @@ void hash_bytes(std::uint64_t &h, const void *data, std::size_t len) {
     }
 }
 
+// The skeleton's messages built in zeroed memory of `room` bytes; nullopt when they needed more
+// (the batch grew into memory that is not zeroed). libmnl 1.0.4 (Debian 12) leaves the padding
+// after an attribute (the three bytes after "rolewall\0") as it finds the memory, and a batch
+// does not zero its memory (a toggle would pay for it): in zeroed memory only the content of
+// the messages reaches the hash, the same in every process.
+std::optional<SealedBatch> skeleton_batch(const TableObjects &objects, std::size_t room) {
+    // Sequence numbers from 0 and set ids from 1: the same messages in every build and process.
+    Batch batch(0, std::nullopt, BatchBuffer(std::make_unique<char[]>(room), room));
+    add_creation(batch, objects, Part::skeleton);
+    SealedBatch sealed = std::move(batch).check_only();
+    if (sealed.capacity() != room) return std::nullopt;
+    return sealed;
+}
+
 std::string compute(const Layout &layout) {
     Layout skeleton = skeleton_of(layout);
     TableObjects objects = table_objects(table_name, 0, skeleton, {});
-    // Sequence numbers from 0 and set ids from 1: the same messages in every build and process.
-    Batch batch(0);
-    add_creation(batch, objects, Part::skeleton);
-    SealedBatch sealed = std::move(batch).check_only();
+    std::optional<SealedBatch> built;
+    for (std::size_t room = 64 * 1024; !built; room *= 2)
+        built = skeleton_batch(objects, room);
+    const SealedBatch &sealed = *built;
     std::uint64_t h = 1469598103934665603ull;
     for (std::uint32_t seq = sealed.begin_seq() + 1; seq <= sealed.last_seq(); ++seq) {
         const nlmsghdr *nlh = sealed.message(seq);
