@@ -12,12 +12,7 @@
 
 namespace rolewall::kernel {
 
-namespace {
-
-// NFT_CHAIN_BASE (kernel >= 5.7): the kernel marks base chains with it; the hook says as much.
-constexpr std::uint32_t chain_flag_base = 1;
-
-std::string hex(const void *data, std::size_t len) {
+std::string hex_text(const void *data, std::size_t len) {
     std::string out;
     const auto *p = static_cast<const std::uint8_t *>(data);
     char buf[3];
@@ -27,6 +22,11 @@ std::string hex(const void *data, std::size_t len) {
     }
     return out;
 }
+
+namespace {
+
+// NFT_CHAIN_BASE (kernel >= 5.7): the kernel marks base chains with it; the hook says as much.
+constexpr std::uint32_t chain_flag_base = 1;
 
 std::string hook_name(std::uint32_t hook) {
     static const char *const names[] = {"prerouting", "input",       "forward",
@@ -119,7 +119,7 @@ Fields set_fields(const nftnl_set *s) {
     if (nftnl_set_is_set(s, NFTNL_SET_USERDATA)) {
         std::uint32_t len = 0;
         const void *data = nftnl_set_get_data(s, NFTNL_SET_USERDATA, &len);
-        f.emplace_back("userdata", hex(data, len));
+        f.emplace_back("userdata", hex_text(data, len));
     }
     return f;
 }
@@ -156,17 +156,17 @@ std::string anonymous_set_text(const nftnl_set *decl, std::vector<RawElement> el
     });
     std::string out = "{ " + fields_text(set_fields(decl)) + ":";
     for (const RawElement &e : elements)
-        out += " " + hex(e.key.data(), e.key.size()) + (e.end ? " end" : "");
+        out += " " + hex_text(e.key.data(), e.key.size()) + (e.end ? " end" : "");
     return out + " }";
 }
 
-std::string rule_text(const nftnl_rule *r, const SetResolver &sets) {
-    std::string out;
+std::vector<std::string> expression_texts(const nftnl_rule *r, const SetResolver &sets) {
+    std::vector<std::string> out;
     auto it = owned<ExprIterPtr>(nftnl_expr_iter_create(r));
     for (nftnl_expr *e = nftnl_expr_iter_next(it.get()); e; e = nftnl_expr_iter_next(it.get())) {
         std::string name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
         if (name == "counter") {
-            out += "[ counter ] ";
+            out.emplace_back("[ counter ]");
             continue;
         }
         char buf[1024] = {}; // the longest expression body libnftnl prints is well under this
@@ -181,17 +181,28 @@ std::string rule_text(const nftnl_rule *r, const SetResolver &sets) {
             if (auto at = body.find(from); at != std::string::npos)
                 body.replace(at, from.size(), "set " + sets(set, id) + " ");
         }
-        out += "[ " + name + " " + body + "] ";
+        out.push_back("[ " + name + " " + body + "]");
     }
-    if (nftnl_rule_is_set(r, NFTNL_RULE_COMPAT_PROTO))
-        out += "compat " + std::to_string(nftnl_rule_get_u32(r, NFTNL_RULE_COMPAT_PROTO)) + " ";
-    std::string comment = userdata_comment(
+    return out;
+}
+
+std::string rule_comment(const nftnl_rule *r) {
+    return userdata_comment(
         [&](std::uint32_t *len) {
             return nftnl_rule_is_set(r, NFTNL_RULE_USERDATA)
                        ? nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, len)
                        : nullptr;
         },
         NFTNL_UDATA_RULE_COMMENT);
+}
+
+std::string rule_text(const nftnl_rule *r, const SetResolver &sets) {
+    std::string out;
+    for (const std::string &e : expression_texts(r, sets))
+        out += e + " ";
+    if (nftnl_rule_is_set(r, NFTNL_RULE_COMPAT_PROTO))
+        out += "compat " + std::to_string(nftnl_rule_get_u32(r, NFTNL_RULE_COMPAT_PROTO)) + " ";
+    std::string comment = rule_comment(r);
     if (!comment.empty()) out += "comment \"" + comment + "\" ";
     if (!out.empty()) out.pop_back();
     return out;

@@ -32,6 +32,14 @@ std::vector<RawElement> elements_of(const nftnl_set *s);
 // given the set's name and id (0 when the expression has none), the text to print.
 using SetResolver = std::function<std::string(const std::string &name, std::uint32_t id)>;
 
+// The expressions of a rule in order, one "[ name body ]" each, in libnftnl's words; a lookup
+// names its set as `sets` says.
+std::vector<std::string> expression_texts(const nftnl_rule *r, const SetResolver &sets);
+// The comment of a rule (its userdata), "" when it has none.
+std::string rule_comment(const nftnl_rule *r);
+// Bytes as lower-case hex, "0016".
+std::string hex_text(const void *data, std::size_t len);
+
 // One rule on one line: "[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ] ...
 // comment \"...\"". Counter values are left out (they change with traffic).
 std::string rule_text(const nftnl_rule *r, const SetResolver &sets);
