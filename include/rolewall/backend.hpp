@@ -97,7 +97,7 @@ class ApplyHint {
 
 class Backend {
   public:
-    virtual ~Backend() = default;
+    virtual ~Backend();
 
     // Makes the kernel hold `desired` in one transaction: in place when the table is what the
     // backend last applied with the same skeleton (policy, fail-safe), else by replacing the
