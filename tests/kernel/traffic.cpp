@@ -7,9 +7,12 @@
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <netinet/in.h>
 #include <poll.h>
+#include <regex>
 #include <sched.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -68,6 +71,20 @@ int bound_socket(int family, int type, int proto, std::uint16_t port) {
     return fd;
 }
 
+// The hosts of earlier runs that were killed before their destructor ran (rw-gw-<pid> and the
+// others, where <pid> no longer lives): removed, so that they do not pile up in `ip netns`.
+void sweep_dead_hosts() {
+    static const std::regex name_pattern("rw-(gw|lan|wan)-([0-9]{1,9})");
+    std::error_code ec;
+    for (const auto &entry : std::filesystem::directory_iterator("/run/netns", ec)) {
+        std::string name = entry.path().filename().string();
+        std::smatch m;
+        if (!std::regex_match(name, m, name_pattern)) continue;
+        if (kill(static_cast<pid_t>(std::stol(m[2].str())), 0) == 0 || errno != ESRCH) continue;
+        run({"ip", "netns", "del", name});
+    }
+}
+
 } // namespace
 
 InNetns::InNetns(const std::string &name) {
@@ -86,6 +103,7 @@ InNetns::~InNetns() {
 }
 
 Hosts::Hosts() {
+    sweep_dead_hosts();
     std::string pid = std::to_string(getpid());
     gw = "rw-gw-" + pid;
     lan = "rw-lan-" + pid;
