@@ -158,11 +158,11 @@ std::vector<Element> rebuild_ranges(std::vector<RawElement> raw, bool interval) 
         if (!interval) {
             out.push_back({r.key, r.key, std::move(r.comment)});
         } else if (r.end) {
-            if (open) out.back().hi = key_predecessor(std::move(r.key));
+            if (open) out.back().hi = key_predecessor(r.key);
             open = false;
         } else {
             Bytes max(r.key.size(), 0xff);
-            out.push_back({std::move(r.key), std::move(max), std::move(r.comment)});
+            out.push_back({r.key, max, std::move(r.comment)});
             open = true;
         }
     }
