@@ -87,7 +87,9 @@ def test_the_daemon_can_be_stopped_and_started_again_and_keeps_its_table(tmp_pat
     with Sandbox(CONFIG, tmp_parent=str(tmp_path)) as sb:
         sb.ctl("enable", "web-server")
         assert sb.stop_daemon() == 0
-        assert sb.nft_table() is not None  # the rules stay when rolewalld stops
+        # The rules stay when rolewalld stops. (Listed as text: nft 1.0.6 cuts its JSON short at
+        # the flags of a persist-only table, which is what a stopped rolewalld leaves.)
+        assert "web-server" in sb.nft_text()
         assert sb.ctl("status", check=False).returncode == 3  # nobody on the bus
         sb.start_daemon()
         assert "web-server" in sb.ctl("status").stdout  # from the state file

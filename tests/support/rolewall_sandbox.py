@@ -366,7 +366,9 @@ class Sandbox:
 
     # --- the kernel ----------------------------------------------------------------------------
     def nft_table(self):
-        """`nft -j list table inet rolewall` in the gateway, parsed; None when there is none."""
+        """`nft -j list table inet rolewall` in the gateway, parsed; None when there is none.
+        Only while rolewalld runs: nft 1.0.6 cuts its JSON short at the flags of a persist-only
+        table (what a stopped rolewalld leaves); use nft_text() then."""
         r = self.gateway.run(["nft", "-j", "list", "table", "inet", "rolewall"])
         if r.returncode != 0:
             return None
