@@ -41,7 +41,7 @@ bool has(const std::string &text, const std::string &part) {
 
 } // namespace
 
-TEST_CASE("Each role counts the connections it accepts; toggling another role keeps them") {
+TEST_CASE("Each role counts the connections it accepts, and toggling another role keeps them") {
     BUSTEST_NEEDS_REAL_ROOT("traffic between named network namespaces");
     std::uint64_t before_start = now_usec();
     Gateway g("[roles.ssh]\n\n[roles.file-server]\n");

@@ -196,7 +196,7 @@ TEST_CASE("Enabling an enabled role with a new scope re-scopes it") {
     CHECK(l.set("dc_v6")->elements.empty());
 }
 
-TEST_CASE("A change names only the roles it touches to the backend; start and reload none") {
+TEST_CASE("A change names only the roles it touches to the backend, start and reload none") {
     Fixture f;
     Manager m = f.started();
     REQUIRE(f.backend.hints.size() == 1);

@@ -136,7 +136,7 @@ TEST_CASE("Re-applying the same layout sends nothing") {
     CHECK(generation() == gen);
 }
 
-TEST_CASE("Toggling a role adds or removes its objects; every other handle stays the same") {
+TEST_CASE("Toggling a role adds or removes its objects, and every other handle stays the same") {
     auto backend = open_backend();
     auto roles = sample_roles();
     apply_ok(*backend, make_layout(roles));
@@ -194,7 +194,7 @@ TEST_CASE("Roles enabled one by one keep chain roles in role order") {
     CHECK(backend->verify(make_layout(roles)).value().matches);
 }
 
-TEST_CASE("A role whose ports change gets its objects anew; other handles stay the same") {
+TEST_CASE("A role whose ports change gets its objects anew, and other handles stay the same") {
     auto backend = open_backend();
     auto roles = sample_roles();
     apply_ok(*backend, make_layout(roles));

@@ -51,7 +51,7 @@ TEST_CASE("The build-tree marker is found up to three levels above the binary, n
                Catch::Contains(catalog_default(rolewall::paths::installed_catalog)));
 }
 
-TEST_CASE("ROLEWALL_SOURCE_TREE names the source tree; set but empty, none") {
+TEST_CASE("ROLEWALL_SOURCE_TREE names the source tree, and set but empty names none") {
     testsupport::RunOptions o;
     o.env["ROLEWALL_SOURCE_TREE"] = "/elsewhere";
     auto r = testsupport::run({ROLEWALL_CTL, "--help"}, o);

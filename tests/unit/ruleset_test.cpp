@@ -192,7 +192,7 @@ TEST_CASE("A set the kernel does not have yet is filled completely") {
     CHECK(n == 6); // 1723, gre, ipv4 and ipv6 on any interface, 0.0.0.0/0, ::/0
 }
 
-TEST_CASE("The policy and the fail-safe flag make the skeleton; roles and elements do not") {
+TEST_CASE("The policy and the fail-safe flag make the skeleton, roles and elements do not") {
     CHECK(fixture_layout({}).same_skeleton(fixture_layout({{"dc", {}}})));
     CHECK_FALSE(fixture_layout({}).same_skeleton(fixture_layout({}, Policy::reject)));
     CHECK_FALSE(fixture_layout({}).same_skeleton(failsafe_layout()));
