@@ -91,6 +91,9 @@ class DropExplainer {
   public:
     DropExplainer(const Catalog &catalog, const RangeValues &ranges, ScopeOf enable_scope_of)
         : catalog_(catalog), ranges_(ranges), scope_of_(std::move(enable_scope_of)) {}
+    // It keeps references: a temporary catalog or range table would dangle.
+    DropExplainer(const Catalog &, RangeValues &&, ScopeOf) = delete;
+    DropExplainer(Catalog &&, const RangeValues &, ScopeOf) = delete;
     DropInsight explain(const DropKey &key);
 
   private:

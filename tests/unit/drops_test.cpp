@@ -130,7 +130,8 @@ TEST_CASE("One explainer for many drops says what explain() says of each") {
     auto scope_of = [](const std::string &role) {
         return role == "dc" ? scope({"lan0"}, {}) : Scope{};
     };
-    DropExplainer many(fixture(), default_range_values(), scope_of);
+    const RangeValues ranges = default_range_values();
+    DropExplainer many(fixture(), ranges, scope_of);
     for (const char *source : {"192.0.2.7", "2001:db8::7"})
         for (std::uint16_t port : {std::uint16_t{88}, std::uint16_t{9}, std::uint16_t{88},
                                    std::uint16_t{3389}, std::uint16_t{1194}})
