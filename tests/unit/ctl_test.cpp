@@ -131,18 +131,18 @@ TEST_CASE("rolewallctl fails with exit 1 for a port nobody uses") {
 }
 
 TEST_CASE("rolewallctl exits 2 on bad usage") {
-    for (auto args : std::vector<std::vector<std::string>>{{},
-                                                           {"bogus"},
-                                                           {"show"},
-                                                           {"show", "a", "b"},
-                                                           {"list", "--bogus"},
-                                                           {"which", "88/sctp"},
-                                                           {"which", "0"},
-                                                           {"which", "65536"},
-                                                           {"which", "80-90"},
-                                                           {"list", "--catalog"},
-                                                           {"list", "--interface", "eth0"},
-                                                           {"show", "dc", "--runtime"}}) {
+    for (const auto &args : std::vector<std::vector<std::string>>{{},
+                                                                  {"bogus"},
+                                                                  {"show"},
+                                                                  {"show", "a", "b"},
+                                                                  {"list", "--bogus"},
+                                                                  {"which", "88/sctp"},
+                                                                  {"which", "0"},
+                                                                  {"which", "65536"},
+                                                                  {"which", "80-90"},
+                                                                  {"list", "--catalog"},
+                                                                  {"list", "--interface", "eth0"},
+                                                                  {"show", "dc", "--runtime"}}) {
         auto r = fixture_ctl(args);
         INFO(r.err);
         CHECK(r.status == 2);

@@ -132,9 +132,9 @@ TEST_CASE("One explainer for many drops says what explain() says of each") {
     };
     const RangeValues ranges = default_range_values();
     DropExplainer many(fixture(), ranges, scope_of);
-    for (const char *source : {"192.0.2.7", "2001:db8::7"})
+    for (const char *source : {"192.0.2.7", "2001:db8::7"}) {
         for (std::uint16_t port : {std::uint16_t{88}, std::uint16_t{9}, std::uint16_t{88},
-                                   std::uint16_t{3389}, std::uint16_t{1194}})
+                                   std::uint16_t{3389}, std::uint16_t{1194}}) {
             for (const char *interface : {"lan0", "lan1"}) {
                 DropKey k = key(source, port);
                 k.interface = interface;
@@ -150,4 +150,6 @@ TEST_CASE("One explainer for many drops says what explain() says of each") {
                 CHECK(i.would_accept == e.would_accept);
                 CHECK(i.services == services_for_packet(fixture(), default_range_values(), p));
             }
+        }
+    }
 }

@@ -17,7 +17,8 @@ rolewall::Layout fixture_layout(const std::map<std::string, rolewall::Scope> &en
     return rolewall::build_layout(fixture(), policy, rolewall::default_range_values(), enabled);
 }
 
-rolewall::Scope scope(std::vector<std::string> interfaces, std::vector<std::string> sources) {
+rolewall::Scope scope(std::vector<std::string> interfaces,
+                      const std::vector<std::string> &sources) {
     rolewall::Scope s;
     s.interfaces = std::move(interfaces);
     for (const auto &c : sources)

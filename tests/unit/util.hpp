@@ -27,6 +27,6 @@ rolewall::Layout fixture_layout(const std::map<std::string, rolewall::Scope> &en
                                 rolewall::Policy policy = rolewall::Policy::drop);
 
 // A scope from text; the networks must parse.
-rolewall::Scope scope(std::vector<std::string> interfaces, std::vector<std::string> sources);
+rolewall::Scope scope(std::vector<std::string> interfaces, const std::vector<std::string> &sources);
 
 } // namespace test
