@@ -4,14 +4,17 @@
 #include "bus_names.hpp"
 #include "ctl.hpp"
 #include "output.hpp"
+#include "rolewall/lockout.hpp"
 #include "rolewall/state.hpp"
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string_view>
+#include <unistd.h>
 
 namespace rolewall::ctl {
 
@@ -48,7 +51,7 @@ int report_bus_error(const sdbus::Error &e) {
                   "'rolewallctl reload'.");
         return exit_degraded;
     }
-    if (name_is(e, bus::error_pending)) {
+    if (name_is(e, bus::error_pending) || name_is(e, bus::error_lock_out)) {
         fail(msg, "");
         return exit_failed;
     }
@@ -436,6 +439,16 @@ void put_timeout(ResultMap &options, const Options &o) {
     put_seconds(options, bus::option_confirm, o.confirm, bus::max_confirm, "1s to 1d");
 }
 
+// The lock-out guard: --force, and the caller's SSH_CONNECTION, ours or (sudo drops it) the
+// nearest ancestor's.
+void put_guard(ResultMap &options, const Options &o) {
+    put(options, bus::option_force, o.force);
+    const char *own = std::getenv("SSH_CONNECTION");
+    std::optional<std::string> ssh =
+        own ? std::optional<std::string>(own) : find_ssh_connection("/proc", getppid());
+    if (ssh && !ssh->empty()) options[bus::option_ssh_connection] = sdbus::Variant(*ssh);
+}
+
 } // namespace
 
 int verb_enable(const Options &o) {
@@ -451,6 +464,7 @@ int verb_enable(const Options &o) {
     put(options, bus::option_runtime, o.runtime);
     put(options, bus::option_dry_run, o.dry_run);
     put_timeout(options, o);
+    put_guard(options, o);
     const std::string &role = o.args[0];
     return with_daemon([&](Client &c) {
         show_change(o, role, c.EnableRole(role, options));
@@ -463,6 +477,7 @@ int verb_disable(const Options &o) {
     put(options, bus::option_runtime, o.runtime);
     put(options, bus::option_dry_run, o.dry_run);
     put_timeout(options, o);
+    put_guard(options, o);
     const std::string &role = o.args[0];
     return with_daemon([&](Client &c) {
         show_change(o, role, c.DisableRole(role, options));
@@ -478,6 +493,7 @@ int verb_revert(const Options &o) {
     put(options, bus::option_all, o.all);
     put(options, bus::option_dry_run, o.dry_run);
     put_timeout(options, o); // --confirm (--timeout is refused for revert)
+    put_guard(options, o);
     return with_daemon([&](Client &c) {
         auto results = c.RevertRoles(o.args, options);
         if (o.json) {
@@ -495,19 +511,24 @@ int verb_revert(const Options &o) {
     });
 }
 
-// The daemon's notices (a state entry that overrides the config, ...) go to stdout.
+// The daemon's notices (a state entry that overrides the config, ...) go to stdout, its
+// warnings (the lock-out guard's) to stderr.
 int verb_reload(const Options &o) {
     ResultMap options;
     put_timeout(options, o); // --confirm
+    put_guard(options, o);
     return with_daemon([&](Client &c) {
         std::vector<std::string> notices =
             options.empty() ? c.Reload() : c.ReloadWithOptions(options);
-        std::uint64_t deadline = options.empty() ? 0 : c.PendingDeadline();
+        std::uint64_t deadline = o.confirm.empty() ? 0 : c.PendingDeadline();
         if (o.json)
             print_json({{"notices", notices}});
         else
             for (const auto &n : notices)
-                print(n + "\n");
+                if (n.rfind("warning: ", 0) == 0)
+                    std::fprintf(stderr, "rolewallctl: %s\n", n.c_str());
+                else
+                    print(n + "\n");
         if (deadline && !o.json) print(pending_text(deadline, realtime_usec()) + "\n");
         warn_samba_disagreements(o, c);
         return exit_ok;

@@ -35,6 +35,7 @@ struct Options {
     std::string timeout;   // enable, disable --timeout DURATION (empty: none)
     std::string confirm;   // enable, disable, revert, reload --confirm DURATION (empty: none)
     bool abort = false;    // confirm --abort
+    bool force = false;    // enable, disable, revert, reload: past the lock-out guard
     // enable: the scope asked for (a dimension not given keeps what the role has)
     std::vector<std::string> interfaces;
     std::vector<std::string> sources;

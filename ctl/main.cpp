@@ -39,14 +39,17 @@ const Verb verbs[] = {
     {"status", 0, 0, verb_status,
      "status                   enabled roles with their scope and origin (daemon)"},
     {"enable", 1, 1, verb_enable,
-     "enable ROLE [SCOPE OPTIONS] [--runtime|--timeout DURATION|--confirm DURATION] [--dry-run]"},
+     "enable ROLE [SCOPE OPTIONS] [--runtime|--timeout DURATION|--confirm DURATION] [--dry-run] "
+     "[--force]"},
     {"disable", 1, 1, verb_disable,
-     "disable ROLE [--runtime|--timeout DURATION|--confirm DURATION] [--dry-run]"},
+     "disable ROLE [--runtime|--timeout DURATION|--confirm DURATION] [--dry-run] [--force]"},
     {"revert", 0, 4096, verb_revert,
-     "revert ROLE...|--all [--dry-run]  roles follow rolewall.toml again (drops saved and "
+     "revert ROLE...|--all [--dry-run] [--force]  roles follow rolewall.toml again (drops "
+     "saved and "
      "runtime changes)"},
     {"reload", 0, 0, verb_reload,
-     "reload [--confirm DURATION]  make the daemon re-read config, catalog and state"},
+     "reload [--confirm DURATION] [--force]  make the daemon re-read config, catalog and "
+     "state"},
     {"confirm", 0, 0, verb_confirm,
      "confirm [--abort]        make the change made with --confirm final, or undo it now", false},
     {"suggest", 0, 0, verb_suggest,
@@ -77,6 +80,8 @@ void help() {
         "  --confirm DURATION   enable/disable/revert/reload: applied now, undone by\n"
         "                       rolewalld unless 'rolewallctl confirm' comes within DURATION\n"
         "  --abort              confirm: undo the change now\n"
+        "  --force              enable/disable/revert/reload: make the change even if it would\n"
+        "                       drop a new SSH connection like yours (the lock-out guard)\n"
         "  --samba-config FILE  suggest, check, reload: Samba's smb.conf\n"
         "                       (default: /etc/samba/smb.conf)\n"
         "  --dry-run            enable/disable/revert: show what would change, change nothing\n"
@@ -99,7 +104,9 @@ void help() {
         "  --version            the version\n\n"
         "Environment:\n"
         "  DBUS_SYSTEM_BUS_ADDRESS  the bus of the daemon (default: the system bus)\n"
-        "  ROLEWALL_SOURCE_TREE     source tree to take the default files from\n\n"
+        "  ROLEWALL_SOURCE_TREE     source tree to take the default files from\n"
+        "  SSH_CONNECTION           sent with every change for the lock-out guard (also looked\n"
+        "                           up in the parent processes, as under sudo)\n\n"
         "Exit status: 0 ok, 1 failed, 2 bad usage, 3 daemon not reachable, 4 denied,\n"
         "5 daemon degraded; explain: 0 accepted, 1 dropped or rejected.\n",
         files.catalog.c_str(), files.local_catalog.c_str(), files.config.c_str(),
@@ -143,6 +150,7 @@ enum {
     opt_timeout,
     opt_confirm,
     opt_abort,
+    opt_force,
 };
 
 Options parse(int argc, char **argv) {
@@ -169,6 +177,7 @@ Options parse(int argc, char **argv) {
         {"timeout", required_argument, nullptr, opt_timeout},
         {"confirm", required_argument, nullptr, opt_confirm},
         {"abort", no_argument, nullptr, opt_abort},
+        {"force", no_argument, nullptr, opt_force},
         {"follow", no_argument, nullptr, opt_follow},
         {"since", required_argument, nullptr, opt_since},
         {"help", no_argument, nullptr, 'h'},
@@ -251,6 +260,9 @@ Options parse(int argc, char **argv) {
         case opt_abort:
             o.abort = true;
             break;
+        case opt_force:
+            o.force = true;
+            break;
         case opt_follow:
             o.follow = true;
             break;
@@ -315,6 +327,8 @@ void check_combination(const std::string &verb, const Options &o) {
         throw UsageError{"--confirm and --timeout do not go together: a timed change is undone "
                          "anyway"};
     if (o.abort && verb != "confirm") throw UsageError{"--abort goes with 'confirm' only"};
+    if (o.force && !enable && verb != "disable" && verb != "revert" && verb != "reload")
+        throw UsageError{"--force goes with 'enable', 'disable', 'revert' and 'reload' only"};
     bool offline = verb == "render" || verb == "check";
     if ((o.config_only || !o.state_dir.empty()) && !offline)
         throw UsageError{"--config-only and --state-dir go with 'render' and 'check' only"};

@@ -27,6 +27,9 @@ inline constexpr const char *error_degraded = "org.rolewall1.Error.Degraded";
 // Another change waits for confirmation; ConfirmPending/RevertPending with none waiting.
 inline constexpr const char *error_pending = "org.rolewall1.Error.Pending";
 inline constexpr const char *error_nothing_pending = "org.rolewall1.Error.NothingPending";
+// The change would drop a new SSH connection like the caller's (ssh_connection); force or
+// confirm lets it through with a warning.
+inline constexpr const char *error_lock_out = "org.rolewall1.Error.LockOut";
 
 // Options of EnableRole and DisableRole (a{sv}).
 inline constexpr const char *option_interfaces = "interfaces";               // as
@@ -43,6 +46,9 @@ inline constexpr const char *option_timeout = "timeout"; // u: seconds, then und
 inline constexpr std::uint32_t max_timeout = 2592000;    // 30 days
 inline constexpr const char *option_confirm = "confirm"; // u: seconds to confirm, else undone
 inline constexpr std::uint32_t max_confirm = 86400;      // a day
+// The lock-out guard, on EnableRole, DisableRole, RevertRoles and ReloadWithOptions.
+inline constexpr const char *option_force = "force";                   // b: skip it
+inline constexpr const char *option_ssh_connection = "ssh_connection"; // s: SSH_CONNECTION
 // Options of RevertRoles (with dry_run).
 inline constexpr const char *option_all = "all"; // b: every role with a saved or runtime entry
 

@@ -28,6 +28,8 @@ const char *error_name(Errc code) {
         return error_pending;
     case Errc::nothing_pending:
         return error_nothing_pending;
+    case Errc::lock_out:
+        return error_lock_out;
     }
     return error_failed;
 }

@@ -84,26 +84,43 @@ std::vector<OptionSpec> enable_options(const ScopeLimits &limits) {
         {option_dry_run, "b"},
         {option_timeout, "u"},
         {option_confirm, "u"},
+        {option_force, "b"},
+        {option_ssh_connection, "s"},
     };
 }
 
 std::vector<OptionSpec> disable_options() {
-    return {
-        {option_runtime, "b"}, {option_dry_run, "b"}, {option_timeout, "u"}, {option_confirm, "u"}};
+    return {{option_runtime, "b"}, {option_dry_run, "b"}, {option_timeout, "u"},
+            {option_confirm, "u"}, {option_force, "b"},   {option_ssh_connection, "s"}};
 }
 
 std::vector<OptionSpec> revert_options() {
-    return {{option_all, "b"}, {option_dry_run, "b"}, {option_confirm, "u"}};
+    return {{option_all, "b"},
+            {option_dry_run, "b"},
+            {option_confirm, "u"},
+            {option_force, "b"},
+            {option_ssh_connection, "s"}};
 }
 
 std::vector<OptionSpec> reload_options() {
-    return {{option_confirm, "u"}};
+    return {{option_confirm, "u"}, {option_force, "b"}, {option_ssh_connection, "s"}};
 }
 
 Result<ChangeOptions> reload_request(const OptionSet &o) {
     ChangeOptions change;
     if (auto s = read_confirm(o, change); !s) return s.error();
+    if (auto s = read_guard(o, change); !s) return s.error();
     return change;
+}
+
+Status read_guard(const OptionSet &o, ChangeOptions &change) {
+    change.force = o.boolean(option_force).value_or(false);
+    auto text = o.string(option_ssh_connection);
+    if (!text) return Ok{};
+    auto ssh = parse_ssh_connection(*text);
+    if (!ssh) return bad("option 'ssh_connection': " + ssh.error().message);
+    if (locate(*ssh)) change.ssh = std::move(*ssh);
+    return Ok{};
 }
 
 namespace {
@@ -246,6 +263,7 @@ Result<RoleRequest> role_request(const OptionSet &o) {
         r.change.runtime = true;
     }
     if (auto s = read_confirm(o, r.change); !s) return s.error();
+    if (auto s = read_guard(o, r.change); !s) return s.error();
     if (r.change.timeout && r.change.confirm)
         return bad("options 'timeout' and 'confirm' do not go together: a timed change is "
                    "undone anyway");
@@ -262,6 +280,7 @@ Result<RevertRequest> revert_request(const std::vector<std::string> &names, cons
     if (!r.all && names.empty())
         return bad("no role to revert: name the roles, or give option 'all' (true)");
     if (auto s = read_confirm(o, r.change); !s) return s.error();
+    if (auto s = read_guard(o, r.change); !s) return s.error();
     return r;
 }
 

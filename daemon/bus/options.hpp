@@ -76,5 +76,9 @@ Result<RevertRequest> revert_request(const std::vector<std::string> &names,
 Result<ChangeOptions> reload_request(const OptionSet &options);
 // Option confirm (seconds, 1 .. a day) into `change`.
 Status read_confirm(const OptionSet &options, ChangeOptions &change);
+// Options force and ssh_connection into `change`; the connection is located in the calling
+// thread's network namespace (lockout.hpp locate()) and dropped when this host does not carry
+// it.
+Status read_guard(const OptionSet &options, ChangeOptions &change);
 
 } // namespace rolewall::bus

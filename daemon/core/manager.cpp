@@ -166,7 +166,7 @@ Result<Report> Manager::start() {
     note_vanished(*catalog, state, state_file_.path(), notices);
     catalog_ = std::move(*catalog);
     config_ = std::move(*config);
-    auto report = transact({&catalog_, &config_, std::move(state), {}, false});
+    auto report = transact({&catalog_, &config_, std::move(state), {}, false, nullptr});
     if (!report) return report;
     started_ = true;
     health_ = Health{};
@@ -199,9 +199,11 @@ Notice Manager::replace_damaged_state(const StateRead &read) {
 
 Result<Report> Manager::reload(const ChangeOptions &options) {
     if (auto s = check_not_pending(); !s) return s.error();
-    if (!options.confirm || !started_) return reload_files(); // degraded: no way back to hold
+    // degraded: no way back to hold, and no table of roles for the lock-out guard to compare
+    if (!started_) return reload_files({});
+    if (!options.confirm) return reload_files(options);
     Before before{catalog_, config_, saved_, runtime_, timers_};
-    auto report = reload_files();
+    auto report = reload_files(options);
     if (!report) return report;
     std::uint64_t deadline = realtime_usec() + std::uint64_t{options.confirm} * 1000000u;
     pending_ = Undo{{"reload", deadline, options.who}, {}, std::move(before), false};
@@ -209,7 +211,7 @@ Result<Report> Manager::reload(const ChangeOptions &options) {
     return report;
 }
 
-Result<Report> Manager::reload_files() {
+Result<Report> Manager::reload_files(const ChangeOptions &options) {
     if (!started_) { // a start that failed (degraded): start again
         auto again = start();
         if (!again && health_.degraded) health_.error = again.error();
@@ -240,7 +242,8 @@ Result<Report> Manager::reload_files() {
                                    "' is dropped: the catalog no longer has that role",
                                name});
     }
-    auto report = transact({&*catalog, &*config, std::move(saved), std::move(runtime), true});
+    auto report =
+        transact({&*catalog, &*config, std::move(saved), std::move(runtime), true, &options});
     if (!report) return report;
     std::erase_if(timers_, [&](const auto &t) { return !catalog->role(t.first); });
     catalog_ = std::move(*catalog);
@@ -259,6 +262,8 @@ Result<Report> Manager::transact(Next next) {
     Report report;
     EnabledRoles roles = effective_roles(*next.catalog, *next.config, next.saved, next.runtime);
     Layout layout = config_layout(*next.catalog, *next.config, scopes_of(roles));
+    if (next.guard)
+        if (auto s = guard_layout(layout, *next.guard, report.notices); !s) return s.error();
     auto applied =
         backend_.apply(layout, next.repair ? ApplyHint::repair() : ApplyHint::everything());
     if (!applied) return applied.error();

@@ -2,6 +2,7 @@
 // runtime layers, then change() makes that one transaction.
 #include "rolewall/manager.hpp"
 
+#include <algorithm>
 #include <set>
 
 namespace rolewall {
@@ -25,6 +26,23 @@ void set_entry(Map &map, const std::string &key, std::optional<typename Map::map
 
 template <typename T> const T *ptr(const std::optional<T> &o) {
     return o ? &*o : nullptr;
+}
+
+// The roles whose sets a change gives the kernel, and the scopes of those enabled after it.
+struct KernelChange {
+    std::vector<std::string> roles;
+    std::map<std::string, Scope> scopes;
+};
+
+KernelChange kernel_change(const std::vector<RoleOutcome> &outcomes) {
+    KernelChange k;
+    for (const RoleOutcome &o : outcomes) {
+        if (o.before.has_value() != o.after.has_value() ||
+            (o.before && o.before->scope != o.after->scope))
+            k.roles.push_back(o.role);
+        if (o.after) k.scopes.emplace(o.role, o.after->scope);
+    }
+    return k;
 }
 
 // Whether the layers below already decide what is wanted (nullopt: disabled).
@@ -80,7 +98,10 @@ Result<Report> Manager::enable(const std::string &role, const ScopeRequest &requ
     if (!scope) return scope.error();
     decide(edit, std::move(*scope), options);
     auto report = change({std::move(edit)}, options, "enable " + role);
-    if (report) report->outcomes.front().warnings = std::move(warnings);
+    if (report) {
+        auto &all = report->outcomes.front().warnings;
+        all.insert(all.begin(), warnings.begin(), warnings.end());
+    }
     return report;
 }
 
@@ -228,10 +249,48 @@ Result<Report> Manager::change(std::vector<RoleEdit> edits, const ChangeOptions 
         write = write || edit.saved != entry_of(saved_, edit.role);
         undo.push_back(edit_of(edit.role));
     }
-    if (!changed || options.dry_run) return report;
+    if (!changed) return report;
+    if (auto s = guard_edits(report, options, what); !s) return s.error();
+    if (options.dry_run) return report;
     if (auto s = commit_edits(edits, report, !options.confirm); !s) return s.error();
     if (options.confirm) hold_for_confirm(what, std::move(undo), write, options, report);
     return report;
+}
+
+// The roles' sets are changed in layout_ for the evaluator to see, and put back at once.
+Status Manager::guard_edits(Report &report, const ChangeOptions &options, const std::string &what) {
+    if (!options.ssh) return Ok{};
+    KernelChange k = kernel_change(report.outcomes);
+    if (k.roles.empty()) return Ok{};
+    Packet packet = new_connection(*options.ssh);
+    Verdict before = evaluate(layout_, packet);
+    RoleParts previous = update_role_sets(layout_, catalog_, config_.ranges, k.scopes, k.roles);
+    Verdict after = evaluate(layout_, packet);
+    put_back_sets(layout_, std::move(previous));
+    std::vector<std::string> warnings;
+    if (auto s = check_lock_out(*options.ssh, before, after, what, options.force,
+                                options.confirm != 0, warnings);
+        !s)
+        return s;
+    auto carrier = std::find_if(report.outcomes.begin(), report.outcomes.end(),
+                                [&](const RoleOutcome &o) { return o.role == before.role; });
+    if (carrier == report.outcomes.end()) carrier = report.outcomes.begin();
+    carrier->warnings.insert(carrier->warnings.end(), warnings.begin(), warnings.end());
+    return Ok{};
+}
+
+Status Manager::guard_layout(const Layout &next, const ChangeOptions &options,
+                             std::vector<Notice> &notices) const {
+    if (!options.ssh) return Ok{};
+    Packet packet = new_connection(*options.ssh);
+    std::vector<std::string> warnings;
+    if (auto s = check_lock_out(*options.ssh, evaluate(layout_, packet), evaluate(next, packet),
+                                "reload", options.force, options.confirm != 0, warnings);
+        !s)
+        return s;
+    for (auto &w : warnings)
+        notices.push_back({"warning: " + w, ""});
+    return Ok{};
 }
 
 Status Manager::check_not_pending() const {
@@ -275,7 +334,7 @@ Result<Report> Manager::revert_pending() {
     if (!pending_) return make_error(Errc::nothing_pending, "no change waits for confirmation");
     Result<Report> report = Report{};
     if (std::optional<Before> &b = pending_->before) {
-        report = transact({&b->catalog, &b->config, b->saved, b->runtime, false});
+        report = transact({&b->catalog, &b->config, b->saved, b->runtime, false, nullptr});
         if (!report) return report;
         catalog_ = std::move(b->catalog);
         config_ = std::move(b->config);
@@ -295,17 +354,10 @@ Result<Report> Manager::revert_pending() {
 // Writes, applies and keeps `edits` (report.outcomes: their outcomes, in the same order); on any
 // failure memory, file and kernel stay as they were.
 Status Manager::commit_edits(std::vector<RoleEdit> &edits, Report &report, bool write_file) {
-    std::vector<std::string> kernel; // roles whose sets change
-    std::map<std::string, Scope> scopes;
+    auto [kernel, scopes] = kernel_change(report.outcomes); // roles whose sets change
     bool write = false;
-    for (std::size_t i = 0; i < edits.size(); ++i) {
-        const RoleOutcome &o = report.outcomes[i];
-        if (o.before.has_value() != o.after.has_value() ||
-            (o.before && o.before->scope != o.after->scope))
-            kernel.push_back(o.role);
-        if (o.after) scopes.emplace(o.role, o.after->scope);
-        write = write || (write_file && edits[i].saved != entry_of(saved_, o.role));
-    }
+    for (std::size_t i = 0; i < edits.size(); ++i)
+        write = write || (write_file && edits[i].saved != entry_of(saved_, edits[i].role));
     std::optional<PendingWrite> pending;
     if (write) {
         SavedState next = saved_;

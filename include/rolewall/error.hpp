@@ -31,6 +31,7 @@ enum class Errc {
     limit_exceeded,   // a scope over the caps of ScopeLimits (scope.hpp)
     pending,          // another change waits for confirmation (one at a time)
     nothing_pending,  // confirm or abort with no change waiting for confirmation
+    lock_out,         // the change would drop a new SSH connection like the caller's (lockout.hpp)
 };
 
 struct Error {

@@ -27,6 +27,7 @@
 #include "rolewall/catalog.hpp"
 #include "rolewall/config.hpp"
 #include "rolewall/error.hpp"
+#include "rolewall/lockout.hpp"
 #include "rolewall/ruleset.hpp"
 #include "rolewall/state.hpp"
 
@@ -96,6 +97,11 @@ struct ChangeOptions {
     std::uint32_t timeout = 0;
     // Seconds: applied now, undone unless confirm_pending() comes within them; 0: final now.
     std::uint32_t confirm = 0;
+    // The caller's SSH session, located (lockout.hpp): a change (reload too) after which a new
+    // connection like it would no longer be accepted is refused with Errc::lock_out, unless
+    // `force` or `confirm` (then it is made, with a warning). nullopt: no check.
+    std::optional<SshConnection> ssh;
+    bool force = false;
 };
 
 // The change that waits for confirmation (--confirm): one at a time.
@@ -250,9 +256,16 @@ class Manager {
         const Config *config;
         SavedState saved;
         Runtime runtime;
-        bool repair; // read the whole table back and put right what differs (reload)
+        bool repair;                // read the whole table back and put right what differs (reload)
+        const ChangeOptions *guard; // the lock-out guard's view of a reload (nullptr: none)
     };
     Result<Report> transact(Next next);
+    // The lock-out guard (lockout.hpp) for a change of some roles (report.outcomes) or for a
+    // whole new layout; warnings go to the outcome of the role that accepted the connection,
+    // or to `notices`.
+    Status guard_edits(Report &report, const ChangeOptions &options, const std::string &what);
+    Status guard_layout(const Layout &next, const ChangeOptions &options,
+                        std::vector<Notice> &notices) const;
     // One role's entries in the saved state and the runtime layer after a change; nullopt:
     // no entry.
     struct RoleEdit {
@@ -284,7 +297,7 @@ class Manager {
     Status check_not_pending() const;
     void hold_for_confirm(const std::string &what, std::vector<RoleEdit> undo, bool write,
                           const ChangeOptions &options, Report &report);
-    Result<Report> reload_files();
+    Result<Report> reload_files(const ChangeOptions &options);
     Result<Report> expire_timers(std::uint64_t now);
     RoleEdit edit_of(const std::string &role) const;
     std::optional<EnabledRole> resolve(const RoleEdit &edit) const;
