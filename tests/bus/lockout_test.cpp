@@ -210,4 +210,15 @@ TEST_CASE("rolewallctl sends SSH_CONNECTION, its own or an ancestor's, for the l
                          std::string(lan_text)));
     CHECK(enabled(s.client()).empty());
     CHECK(s.ctl({"status", "--force"}).status == 2);
+
+    // reload: an edited config that drops the session is refused, then forced
+    CHECK(ctl("enable remote").status == 0);
+    s.dir.write("rolewall.toml", "[roles.vpn]\n");
+    r = ctl("reload");
+    CHECK(r.status == 1);
+    CHECK(has(r.err, "reload would lock you out"));
+    CHECK(enabled(s.client()) == std::set<std::string>{"remote"});
+    r = ctl("reload --force");
+    CHECK(r.status == 0);
+    CHECK(has(r.err, "rolewallctl: warning: --force: a new SSH connection like yours"));
 }
