@@ -49,6 +49,18 @@ Error owned_elsewhere(std::uint32_t port) {
                           std::to_string(port) + "); nothing was changed");
 }
 
+// The table flags rolewalld gives table inet rolewall when the kernel has them.
+constexpr std::uint32_t wanted_flags = table_flag_owner | table_flag_persist;
+
+// Does the kernel take owner|persist? A batch without BATCH_END is checked and thrown away.
+// Costly: the kernel waits for an RCU grace period (8-15 ms here) to throw a batch away.
+std::uint32_t probe_table_flags(NetlinkSocket &sock) {
+    Batch probe(sock.next_seq());
+    add_table_adoption(probe, "rolewall_probe_" + std::to_string(sock.portid()), wanted_flags);
+    auto out = sock.send(std::move(probe).check_only());
+    return out && out->ok() ? wanted_flags : 0;
+}
+
 // Batch memory kept for the next batch up to this size; a rare larger one (100,000 entries
 // make 6.5 MB) is given back.
 constexpr std::size_t kept_buffer = 1 << 20;
@@ -57,12 +69,24 @@ constexpr std::size_t kept_buffer = 1 << 20;
 
 struct NftBackend::Impl {
     NetlinkSocket sock;
-    std::uint32_t flags = 0;
+    // owner|persist when the kernel has both, else 0; not known until needed (see flags()).
+    std::optional<std::uint32_t> known_flags;
+    // The flags of the last batch were assumed, not known (see plan()).
+    bool flags_assumed = false;
     std::optional<Cache> cache;
 
     BatchBuffer spare;  // memory of the last batch, for the next one
     CounterClock clock; // since when each chain counts
 
+    // The table flags, probed on first need unless a table already told (learn()).
+    std::uint32_t flags() {
+        if (!known_flags) known_flags = probe_table_flags(sock);
+        return *known_flags;
+    }
+    // Only a kernel with both flags holds a table flagged persist.
+    void learn(const KernelTable &t) {
+        if (t.flags & table_flag_persist) known_flags = wanted_flags;
+    }
     Status load(const Layout *reference);
     Result<Plan> plan(const Layout &desired, const ApplyHint &hint);
     Result<ApplyReport> apply_once(const Layout &desired, const ApplyHint &hint, bool &again);
@@ -72,27 +96,18 @@ struct NftBackend::Impl {
 NftBackend::NftBackend(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 NftBackend::~NftBackend() = default;
 
-std::uint32_t NftBackend::table_flags() const {
-    return impl_->flags;
+std::uint32_t NftBackend::table_flags() {
+    return impl_->flags();
 }
 void NftBackend::forget() {
     impl_->cache.reset();
 }
 
-// Does the kernel take owner|persist? A batch without BATCH_END is checked and thrown away.
-static std::uint32_t probe_table_flags(NetlinkSocket &sock) {
-    std::uint32_t wanted = table_flag_owner | table_flag_persist;
-    Batch probe(sock.next_seq());
-    add_table_adoption(probe, "rolewall_probe_" + std::to_string(sock.portid()), wanted);
-    auto out = sock.send(std::move(probe).check_only());
-    return out && out->ok() ? wanted : 0;
-}
-
 Result<std::unique_ptr<NftBackend>> NftBackend::open() {
     auto sock = NetlinkSocket::open();
     if (!sock) return sock.error();
-    auto impl = std::make_unique<Impl>(Impl{std::move(*sock), 0, std::nullopt, {}, {}});
-    impl->flags = probe_table_flags(impl->sock);
+    auto impl =
+        std::make_unique<Impl>(Impl{std::move(*sock), std::nullopt, false, std::nullopt, {}, {}});
     return std::unique_ptr<NftBackend>(new NftBackend(std::move(impl)));
 }
 
@@ -124,13 +139,16 @@ Status NftBackend::Impl::load(const Layout *reference) {
         Cache c;
         c.table = *table;
         c.known = !c.table; // no table: nothing to doubt
-        if (c.table) c.ours = c.table->owner && *c.table->owner == sock.portid();
+        if (c.table) {
+            c.ours = c.table->owner && *c.table->owner == sock.portid();
+            learn(*c.table);
+        }
         if (c.table && (!c.table->owner || c.ours)) {
             auto content = read_content(sock, table_name);
             if (!content) return content.error();
             clock.seen(chain_counts(content->rules), realtime_usec());
             if (reference) {
-                Comparison cmp = compare_table(*c.table, *content, *reference, flags);
+                Comparison cmp = compare_table(*c.table, *content, *reference, flags());
                 c.known = cmp.differences.empty();
                 c.differences = std::move(cmp.differences);
                 c.dispatch = std::move(cmp.dispatch);
@@ -165,9 +183,10 @@ Result<KernelCheck> NftBackend::verify(const Layout &expected) {
         out.differences.push_back("the kernel holds no table inet rolewall");
         return out;
     }
+    impl_->learn(**table);
     auto content = read_content(impl_->sock, table_name);
     if (!content) return content.error();
-    out.differences = compare_table(**table, *content, expected, impl_->flags).differences;
+    out.differences = compare_table(**table, *content, expected, impl_->flags()).differences;
     out.matches = out.differences.empty();
     return out;
 }
@@ -199,10 +218,12 @@ Result<ApplyReport> NftBackend::keep() {
         if (!*table) return report;
         const KernelTable &t = **table;
         if (t.owner && *t.owner != m.sock.portid()) return owned_elsewhere(*t.owner);
-        // Ours already, no flags to give, or not persist (the kernel adopts only those).
-        if (t.owner || !m.flags || !(t.flags & table_flag_persist)) return report;
+        // Ours already, or not persist (the kernel adopts only those, and only a kernel with
+        // both flags holds one).
+        if (t.owner || !(t.flags & table_flag_persist)) return report;
+        m.learn(t);
         Batch batch(m.sock.next_seq(), *gen);
-        add_table_adoption(batch, table_name, m.flags);
+        add_table_adoption(batch, table_name, wanted_flags);
         report.messages = batch.messages();
         SealedBatch sealed = std::move(batch).commit();
         auto out = m.sock.send(sealed);
@@ -221,6 +242,12 @@ Result<Plan> NftBackend::Impl::plan(const Layout &desired, const ApplyHint &hint
     const Cache &c = *cache;
     if (c.table && c.table->owner && !c.ours) return owned_elsewhere(*c.table->owner);
     Plan p;
+    // No table and the flags not known yet (a cold start): create it with owner|persist
+    // rather than probe first; a kernel without them refuses the batch, and apply_once()
+    // probes and sends it again.
+    flags_assumed = !known_flags && !c.table;
+    if (flags_assumed) known_flags = wanted_flags;
+    const std::uint32_t flags = this->flags();
     bool adoptable = !flags || (c.table && (c.table->flags & table_flag_persist));
     bool in_place = c.table && c.known && adoptable && c.held.same_skeleton(desired);
     if (in_place) p.steps = role_steps(c, desired, hint);
@@ -257,7 +284,7 @@ Result<Plan> NftBackend::Impl::plan(const Layout &desired, const ApplyHint &hint
 void NftBackend::Impl::remember(const Layout &desired, const Plan &p, const BatchOutcome &out) {
     Cache &c = *cache;
     c.genid.reset(); // only the first batch after a read is tied to its generation
-    if (flags) {
+    if (std::uint32_t flags = this->flags()) {
         if (!c.table) c.table = KernelTable{};
         c.table->flags = flags;
         c.table->owner = sock.portid();
@@ -307,9 +334,15 @@ Result<ApplyReport> NftBackend::Impl::apply_once(const Layout &desired, const Ap
     Result<ApplyReport> result = p->report;
     if (!out) {
         cache.reset(); // the outcome is unknown: read the kernel again next time
+        if (flags_assumed) known_flags.reset();
         result = out.error();
     } else if (out->ok()) {
         remember(desired, *p, *out);
+    } else if (flags_assumed && probe_table_flags(sock) != wanted_flags) {
+        // Refused for the flags it assumed: planned again without them.
+        known_flags = 0;
+        cache.reset();
+        again = true;
     } else {
         // The kernel kept its state. Our picture of it stays right unless someone else could
         // have changed the table (not ours) or committed since we read it (ERESTART).
@@ -317,6 +350,7 @@ Result<ApplyReport> NftBackend::Impl::apply_once(const Layout &desired, const Ap
         if (again || !cache->ours) cache.reset();
         result = describe_refusal(*p->batch, *out);
     }
+    flags_assumed = false;
     BatchBuffer used = std::move(*p->batch).take_buffer();
     if (used.capacity <= kept_buffer) spare = std::move(used);
     return result;

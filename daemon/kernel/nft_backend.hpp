@@ -14,9 +14,12 @@ namespace rolewall {
 class NftBackend : public Backend {
   public:
     // Opens a netfilter netlink socket in the calling thread's network namespace (a netlink
-    // socket belongs to the namespace of its creator) and probes whether the kernel has the
-    // table flags owner and persist. The socket stays open for the backend's lifetime: with
-    // those flags the table belongs to it, and it outlives the backend.
+    // socket belongs to the namespace of its creator). The socket stays open for the backend's
+    // lifetime: with the table flags owner and persist the table belongs to it, and it
+    // outlives the backend. Whether the kernel has those flags is learnt when needed: from a
+    // table flagged persist found in the kernel, or from the batch that creates the table
+    // with them; only when neither tells does a check-only batch probe, which costs the
+    // kernel's wait for an RCU grace period (8-15 ms here, most of a cold start).
     static Result<std::unique_ptr<NftBackend>> open();
     ~NftBackend() override;
 
@@ -34,8 +37,8 @@ class NftBackend : public Backend {
     Result<Counters> counters() override;
 
     // owner|persist (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST) when the kernel has both, else 0:
-    // the flags this backend gives table inet rolewall.
-    std::uint32_t table_flags() const;
+    // the flags this backend gives table inet rolewall (probed when not known yet).
+    std::uint32_t table_flags();
     // Forgets what it believes the kernel holds: the next apply() reads the table again.
     void forget();
 
