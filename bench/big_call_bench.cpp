@@ -6,6 +6,7 @@
 //
 // Prints the figures next to their targets (docs/PERFORMANCE.md).
 #include "harness.hpp"
+#include "stats.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -143,15 +144,13 @@ void latency(std::size_t n, int rounds) {
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
             throw std::runtime_error("the big EnableRole failed:\n" + s.daemon.log());
     }
-    std::sort(waits.begin(), waits.end());
-    std::sort(calls.begin(), calls.end());
+    bench::Stats wait = bench::stats(waits), call = bench::stats(calls);
     std::printf("Reads while another client's EnableRole of %zu sources is applied (%d calls, "
                 "%zu reads):\n",
                 n, rounds, waits.size());
-    line("the big call, from the client's fork to its exit (median)", calls[calls.size() / 2], "ms",
-         "-");
-    line("ListEnabled from another client, median", waits[waits.size() / 2], "ms", "-");
-    line("ListEnabled from another client, worst", waits.back(), "ms", "<= 250 ms");
+    line("the big call, from the client's fork to its exit (median)", call.median, "ms", "-");
+    line("ListEnabled from another client, median", wait.median, "ms", "-");
+    line("ListEnabled from another client, worst", wait.max, "ms", "<= 250 ms");
 }
 
 } // namespace

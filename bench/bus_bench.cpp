@@ -6,6 +6,7 @@
 // Prints one line per measurement with the median (and p90 where it is a distribution), and
 // the targets from issue 4.
 #include "harness.hpp"
+#include "stats.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -19,18 +20,11 @@
 extern char **environ;
 
 using namespace bustest;
+using bench::Stats;
+using bench::stats;
 using Micros = std::chrono::duration<double, std::micro>;
 
 namespace {
-
-struct Stats {
-    double median, p90;
-};
-
-Stats stats(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return {v[v.size() / 2], v[v.size() * 9 / 10]};
-}
 
 template <typename F> double time_us(F &&f) {
     auto t0 = Clock::now();

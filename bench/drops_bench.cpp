@@ -12,6 +12,7 @@
 #include "rolewall/drops.hpp"
 #include "rolewall/ruleset.hpp"
 #include "rolewall/verdict.hpp"
+#include "stats.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -158,10 +159,10 @@ void list_cost(unsigned calls) {
             roles += explainer.explain(e.key).roles.size();
         ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     }
-    std::sort(ms.begin(), ms.end());
+    bench::Stats took = bench::stats(ms);
     std::printf("ListDrops' work with %zu keys: median %.1f ms, max %.1f ms over %u calls "
                 "(%.1f roles per key)\n",
-                table.size(), ms[ms.size() / 2], ms.back(), calls,
+                table.size(), took.median, took.max, calls,
                 static_cast<double>(roles) / calls / static_cast<double>(table.size()));
 }
 

@@ -6,6 +6,7 @@
 //     N scales the repetitions (default 1); CASE is one of toggle, create, sources, big-toggle.
 #include "kernel/nft_backend.hpp"
 #include "rolewall/catalog.hpp"
+#include "stats.hpp"
 #include "support.hpp"
 #include "testns.hpp"
 
@@ -28,9 +29,7 @@ double micros(Clock::duration d) {
 }
 
 double median(std::vector<double> v) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+    return bench::stats(std::move(v)).median;
 }
 
 const std::string &script_path();

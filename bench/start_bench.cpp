@@ -2,14 +2,17 @@
 // and the shipped catalog, in a fresh namespace each time (no table in the kernel yet):
 //   - exec to READY=1 (the ruleset is in the kernel),
 //   - rolewalld's own work: load + plan + apply, from its log line ("... in N ms"),
-//   - exec to serving on the bus: org.rolewall1 owned on a private dbus-daemon.
-// With Debian's firewalld installed (it is not a build or test dependency), the same exec to
-// serving on the bus for firewalld (org.fedoraproject.FirewallD1), side by side: firewalld
+//   - exec to its name owned on a private dbus-daemon, and to serving there: the first call
+//     answered (the State property reads "running").
+// With Debian's firewalld installed (it is not a build or test dependency), the same two times
+// for firewalld (org.fedoraproject.FirewallD1; serving: its state property reads "RUNNING"),
+// side by side, and the ratio of the times to serving: firewalld
 // runs as root in a network namespace of its own (unshare(CLONE_NEWNET)), with a private bus
 // of its own; it never sees the host's ruleset or system bus. Needs root. Not run by CI.
 //
 //   build/bench/start_bench [--quick] [--firewalld /usr/sbin/firewalld]
 #include "harness.hpp"
+#include "stats.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -21,40 +24,34 @@
 #include <thread>
 
 using namespace bustest;
+using bench::stats;
 using Millis = std::chrono::duration<double, std::milli>;
 
 namespace {
 
-struct Stats {
-    double median, p90;
-};
-
-Stats stats(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    return {v[v.size() / 2], v[v.size() * 9 / 10]};
-}
-
 void line(const char *what, const std::vector<double> &v, const char *target) {
     if (v.empty()) return;
-    Stats s = stats(v);
+    bench::Stats s = stats(v);
     std::printf("  %-58s median %7.2f ms  p90 %7.2f ms  (%zu runs)  %s\n", what, s.median, s.p90,
                 v.size(), target);
 }
 
-// Asks the bus whether `name` has an owner, over one connection made beforehand, every
-// 100 µs: the time to serving is then known to within a round trip (~0.1 ms).
-class OwnerWatch {
+// Watches a daemon come up on the bus, over one connection made beforehand, every 100 µs:
+// when its name is owned, and when it first answers a call (it serves). The two differ for a
+// daemon that takes its name before it has finished starting: the bus then holds the call
+// until the daemon's loop runs. The times are known to within a round trip (~0.1 ms).
+class BusWatch {
   public:
-    explicit OwnerWatch(const std::string &address)
+    explicit BusWatch(const std::string &address)
         : conn_(sdbus::createSessionBusConnectionWithAddress(address)),
-          proxy_(sdbus::createProxy(*conn_, "org.freedesktop.DBus", "/org/freedesktop/DBus")) {}
+          bus_(sdbus::createProxy(*conn_, "org.freedesktop.DBus", "/org/freedesktop/DBus")) {}
 
     // Milliseconds from `t0` until `name` is owned; negative after `timeout`.
     double until_owned(const std::string &name, Clock::time_point t0,
                        std::chrono::milliseconds timeout) {
         while (Clock::now() - t0 < timeout) {
             bool has = false;
-            proxy_->callMethod("NameHasOwner")
+            bus_->callMethod("NameHasOwner")
                 .onInterface("org.freedesktop.DBus")
                 .withArguments(name)
                 .storeResultsTo(has);
@@ -64,13 +61,38 @@ class OwnerWatch {
         return -1;
     }
 
+    // Milliseconds from `t0` until `service` answers a read of the string property
+    // `interface`.`property` on `path` with `value`; negative after `timeout`.
+    double until_answers(const std::string &service, const std::string &path,
+                         const std::string &interface, const std::string &property,
+                         const std::string &value, Clock::time_point t0,
+                         std::chrono::milliseconds timeout) {
+        auto proxy = sdbus::createProxy(*conn_, service, path);
+        while (Clock::now() - t0 < timeout) {
+            try {
+                sdbus::Variant got;
+                proxy->callMethod("Get")
+                    .onInterface("org.freedesktop.DBus.Properties")
+                    .withArguments(interface, property)
+                    .withTimeout(timeout)
+                    .storeResultsTo(got);
+                if (got.get<std::string>() == value) return Millis(Clock::now() - t0).count();
+            } catch (const sdbus::Error &) {
+                // Not on the bus yet.
+            }
+            std::this_thread::sleep_for(100us);
+        }
+        return -1;
+    }
+
   private:
     std::unique_ptr<sdbus::IConnection> conn_;
-    std::unique_ptr<sdbus::IProxy> proxy_;
+    std::unique_ptr<sdbus::IProxy> bus_;
 };
 
-void rolewalld_starts(int n) {
-    std::vector<double> ready, own, serving;
+// Returns the median time to serving.
+double rolewalld_starts(int n) {
+    std::vector<double> ready, own, owned, serving;
     for (int i = 0; i < n; ++i) {
         Setup::Params p;
         p.catalog = source_dir() + "/catalog";
@@ -81,15 +103,18 @@ void rolewalld_starts(int n) {
         // so that it does not compete with this start.
         std::this_thread::sleep_for(300ms);
         Setup s(p);
-        OwnerWatch watch(s.address());
+        BusWatch watch(s.address());
         auto t0 = Clock::now();
         s.daemon.start();
         if (!s.notify->wait_for("READY=1", 10s))
             throw std::runtime_error("no READY=1:\n" + s.daemon.log());
         ready.push_back(Millis(Clock::now() - t0).count());
-        double bus = watch.until_owned(rolewall::bus::service_name, t0, 10s);
-        if (bus < 0) throw std::runtime_error("rolewalld never served on the bus");
-        serving.push_back(bus);
+        owned.push_back(watch.until_owned(rolewall::bus::service_name, t0, 10s));
+        double t = watch.until_answers(rolewall::bus::service_name, rolewall::bus::object_path,
+                                       rolewall::bus::interface_name, "State", "running", t0, 10s);
+        if (owned.back() < 0 || t < 0)
+            throw std::runtime_error("rolewalld never served on the bus:\n" + s.daemon.log());
+        serving.push_back(t);
         // "ruleset applied with 1 role enabled (...) in N ms": load + plan + apply.
         std::string log = s.daemon.log();
         if (auto at = log.find(") in "); at != std::string::npos)
@@ -98,7 +123,9 @@ void rolewalld_starts(int n) {
     std::printf("rolewalld, shipped config and catalog, table created (exec to ...):\n");
     line("READY=1 (the ruleset is in the kernel)", ready, "");
     line("  of which its own work: load + plan + apply (its log, 1 ms steps)", own, "<= 10 ms");
-    line("serving on the bus (org.rolewall1 owned)", serving, "");
+    line("its name owned on the bus (org.rolewall1)", owned, "");
+    line("serving: the State property read back as \"running\"", serving, "");
+    return stats(serving).median;
 }
 
 // firewalld as root in a new network namespace, on the private bus at `address`.
@@ -118,8 +145,9 @@ pid_t spawn_firewalld(const std::string &binary, const std::string &address,
     _exit(127);
 }
 
-void firewalld_starts(const std::string &binary, int n) {
-    std::vector<double> serving;
+// Returns the median time to serving.
+double firewalld_starts(const std::string &binary, int n) {
+    std::vector<double> owned, serving;
     for (int i = 0; i < n; ++i) {
         std::this_thread::sleep_for(300ms);
         TempDir dir;
@@ -130,19 +158,27 @@ void firewalld_starts(const std::string &binary, int n) {
                     "  <include>/usr/share/dbus-1/system.d/FirewallD.conf</include>\n");
         std::ofstream(dir.path() / "bus.conf") << conf;
         bus.start();
-        OwnerWatch watch(bus.address());
+        BusWatch watch(bus.address());
         auto t0 = Clock::now();
         pid_t pid = spawn_firewalld(binary, bus.address(), dir.path() / "firewalld.log");
-        double t = watch.until_owned("org.fedoraproject.FirewallD1", t0, 30s);
+        // firewalld takes its name first, then loads its config and builds its ruleset; its
+        // loop answers once that is done, with the state property "RUNNING".
+        double name = watch.until_owned("org.fedoraproject.FirewallD1", t0, 30s);
+        double t =
+            watch.until_answers("org.fedoraproject.FirewallD1", "/org/fedoraproject/FirewallD1",
+                                "org.fedoraproject.FirewallD1", "state", "RUNNING", t0, 30s);
         kill(pid, SIGTERM);
         waitpid(pid, nullptr, 0);
-        if (t < 0)
+        if (name < 0 || t < 0)
             throw std::runtime_error("firewalld never served on the bus:\n" +
                                      read_file(dir.path() / "firewalld.log"));
+        owned.push_back(name);
         serving.push_back(t);
     }
     std::printf("firewalld, its default config (exec to ...):\n");
-    line("serving on the bus (org.fedoraproject.FirewallD1 owned)", serving, "");
+    line("its name owned on the bus (org.fedoraproject.FirewallD1)", owned, "");
+    line("serving: the state property read back as \"RUNNING\"", serving, "");
+    return stats(serving).median;
 }
 
 } // namespace
@@ -159,10 +195,13 @@ int main(int argc, char **argv) {
         if (std::strcmp(argv[i], "--firewalld") == 0 && i + 1 < argc) firewalld = argv[++i];
     }
     try {
-        rolewalld_starts(quick ? 5 : 30);
-        if (access(firewalld.c_str(), X_OK) == 0)
-            firewalld_starts(firewalld, quick ? 3 : 10);
-        else
+        double ours = rolewalld_starts(quick ? 5 : 30);
+        if (access(firewalld.c_str(), X_OK) == 0) {
+            double theirs = firewalld_starts(firewalld, quick ? 3 : 10);
+            std::printf("serving on the bus, medians: rolewalld %.1fx faster than firewalld"
+                        "  (target >= 20x)\n",
+                        theirs / ours);
+        } else
             std::printf("firewalld: %s is not installed: no comparison\n", firewalld.c_str());
     } catch (const std::exception &e) {
         std::fprintf(stderr, "start_bench: %s\n", e.what());
