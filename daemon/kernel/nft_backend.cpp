@@ -15,12 +15,15 @@
 // <linux/in.h> then leaves those definitions to glibc.
 #include <arpa/inet.h>
 #include <cerrno>
+#include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <netinet/in.h>
 
 namespace rolewall {
 
 using namespace kernel;
+
+static_assert(NftBackend::default_table_flags == (table_flag_owner | table_flag_persist));
 
 namespace {
 
@@ -49,16 +52,30 @@ Error owned_elsewhere(std::uint32_t port) {
                           std::to_string(port) + "); nothing was changed");
 }
 
-// The table flags rolewalld gives table inet rolewall when the kernel has them.
-constexpr std::uint32_t wanted_flags = table_flag_owner | table_flag_persist;
-
-// Does the kernel take owner|persist? A batch without BATCH_END is checked and thrown away.
-// Costly: the kernel waits for an RCU grace period (8-15 ms here) to throw a batch away.
-std::uint32_t probe_table_flags(NetlinkSocket &sock) {
+// Does the kernel take the table flags `wanted`? A batch without BATCH_END is checked and
+// thrown away. Costly: the kernel waits for an RCU grace period (8-15 ms here) to throw a
+// batch away.
+std::uint32_t probe_table_flags(NetlinkSocket &sock, std::uint32_t wanted) {
     Batch probe(sock.next_seq());
-    add_table_adoption(probe, "rolewall_probe_" + std::to_string(sock.portid()), wanted_flags);
+    add_table_adoption(probe, "rolewall_probe_" + std::to_string(sock.portid()), wanted);
     auto out = sock.send(std::move(probe).check_only());
-    return out && out->ok() ? wanted_flags : 0;
+    return out && out->ok() ? wanted : 0;
+}
+
+// What a refused batch that created the table with flags the backend assumed says of them.
+enum class FlagsAnswer { taken, refused, unknown };
+
+FlagsAnswer flags_answer(const BatchOutcome &out, const SealedBatch &batch) {
+    constexpr auto newtable =
+        static_cast<std::uint16_t>((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWTABLE);
+    for (const KernelError &e : out.errors) {
+        if (e.seq == batch.begin_seq()) return FlagsAnswer::unknown; // refused unread
+        const nlmsghdr *m = batch.message(e.seq);
+        // A kernel without a flag refuses the table with EOPNOTSUPP (nf_tables_newtable()).
+        if (m && m->nlmsg_type == newtable)
+            return e.error == EOPNOTSUPP ? FlagsAnswer::refused : FlagsAnswer::unknown;
+    }
+    return FlagsAnswer::taken; // another message was refused
 }
 
 // Batch memory kept for the next batch up to this size; a rare larger one (100,000 entries
@@ -69,6 +86,7 @@ constexpr std::size_t kept_buffer = 1 << 20;
 
 struct NftBackend::Impl {
     NetlinkSocket sock;
+    std::uint32_t wanted; // the table flags to give the table when the kernel has them
     // owner|persist when the kernel has both, else 0; not known until needed (see flags()).
     std::optional<std::uint32_t> known_flags;
     // The flags of the last batch were assumed, not known (see plan()).
@@ -80,12 +98,12 @@ struct NftBackend::Impl {
 
     // The table flags, probed on first need unless a table already told (learn()).
     std::uint32_t flags() {
-        if (!known_flags) known_flags = probe_table_flags(sock);
+        if (!known_flags) known_flags = probe_table_flags(sock, wanted);
         return *known_flags;
     }
     // Only a kernel with both flags holds a table flagged persist.
     void learn(const KernelTable &t) {
-        if (t.flags & table_flag_persist) known_flags = wanted_flags;
+        if (t.flags & table_flag_persist) known_flags = wanted;
     }
     Status load(const Layout *reference);
     Result<Plan> plan(const Layout &desired, const ApplyHint &hint);
@@ -103,11 +121,11 @@ void NftBackend::forget() {
     impl_->cache.reset();
 }
 
-Result<std::unique_ptr<NftBackend>> NftBackend::open() {
+Result<std::unique_ptr<NftBackend>> NftBackend::open(std::uint32_t wanted) {
     auto sock = NetlinkSocket::open();
     if (!sock) return sock.error();
-    auto impl =
-        std::make_unique<Impl>(Impl{std::move(*sock), std::nullopt, false, std::nullopt, {}, {}});
+    auto impl = std::make_unique<Impl>(
+        Impl{std::move(*sock), wanted, std::nullopt, false, std::nullopt, {}, {}});
     return std::unique_ptr<NftBackend>(new NftBackend(std::move(impl)));
 }
 
@@ -223,7 +241,7 @@ Result<ApplyReport> NftBackend::keep() {
         if (t.owner || !(t.flags & table_flag_persist)) return report;
         m.learn(t);
         Batch batch(m.sock.next_seq(), *gen);
-        add_table_adoption(batch, table_name, wanted_flags);
+        add_table_adoption(batch, table_name, m.wanted);
         report.messages = batch.messages();
         SealedBatch sealed = std::move(batch).commit();
         auto out = m.sock.send(sealed);
@@ -246,7 +264,7 @@ Result<Plan> NftBackend::Impl::plan(const Layout &desired, const ApplyHint &hint
     // rather than probe first; a kernel without them refuses the batch, and apply_once()
     // probes and sends it again.
     flags_assumed = !known_flags && !c.table;
-    if (flags_assumed) known_flags = wanted_flags;
+    if (flags_assumed) known_flags = wanted;
     const std::uint32_t flags = this->flags();
     bool adoptable = !flags || (c.table && (c.table->flags & table_flag_persist));
     bool in_place = c.table && c.known && adoptable && c.held.same_skeleton(desired);
@@ -338,12 +356,14 @@ Result<ApplyReport> NftBackend::Impl::apply_once(const Layout &desired, const Ap
         result = out.error();
     } else if (out->ok()) {
         remember(desired, *p, *out);
-    } else if (flags_assumed && probe_table_flags(sock) != wanted_flags) {
-        // Refused for the flags it assumed: planned again without them.
+    } else if (flags_assumed && flags_answer(*out, *p->batch) == FlagsAnswer::refused) {
+        // A kernel without the flags it assumed: planned again without them.
         known_flags = 0;
         cache.reset();
         again = true;
     } else {
+        if (flags_assumed && flags_answer(*out, *p->batch) == FlagsAnswer::unknown)
+            known_flags.reset();
         // The kernel kept its state. Our picture of it stays right unless someone else could
         // have changed the table (not ours) or committed since we read it (ERESTART).
         again = refused_as_stale(*out, *p->batch);

@@ -13,14 +13,19 @@ namespace rolewall {
 
 class NftBackend : public Backend {
   public:
+    // NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST (Linux 6.9 and later).
+    static constexpr std::uint32_t default_table_flags = 0x2 | 0x4;
+
     // Opens a netfilter netlink socket in the calling thread's network namespace (a netlink
     // socket belongs to the namespace of its creator). The socket stays open for the backend's
     // lifetime: with the table flags owner and persist the table belongs to it, and it
     // outlives the backend. Whether the kernel has those flags is learnt when needed: from a
     // table flagged persist found in the kernel, or from the batch that creates the table
-    // with them; only when neither tells does a check-only batch probe, which costs the
-    // kernel's wait for an RCU grace period (8-15 ms here, most of a cold start).
-    static Result<std::unique_ptr<NftBackend>> open();
+    // with them (a kernel without them refuses it, and it is sent again without them); only
+    // when neither tells does a check-only batch probe, which costs the kernel's wait for an
+    // RCU grace period (8-15 ms here, most of a cold start). `wanted`: the flags to give the
+    // table when the kernel has them (tests ask for one no kernel has, to play an older one).
+    static Result<std::unique_ptr<NftBackend>> open(std::uint32_t wanted = default_table_flags);
     ~NftBackend() override;
 
     // Without a picture of the kernel (first use, after an error) or with ApplyHint::repair(),
@@ -36,8 +41,8 @@ class NftBackend : public Backend {
     std::string fingerprint(const Layout &layout) const override;
     Result<Counters> counters() override;
 
-    // owner|persist (NFT_TABLE_F_OWNER | NFT_TABLE_F_PERSIST) when the kernel has both, else 0:
-    // the flags this backend gives table inet rolewall (probed when not known yet).
+    // The wanted flags (owner|persist) when the kernel has them, else 0: the flags this
+    // backend gives table inet rolewall (probed when not known yet).
     std::uint32_t table_flags();
     // Forgets what it believes the kernel holds: the next apply() reads the table again.
     void forget();

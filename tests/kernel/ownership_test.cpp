@@ -184,3 +184,27 @@ TEST_CASE("keep() with no table sends nothing") {
     CHECK(generation() == gen);
     CHECK_FALSE(table_exists());
 }
+
+TEST_CASE("A kernel without the table flags gets the table without them from one apply") {
+    // A flag no kernel has stands for a kernel without persist (before Linux 6.9, as Debian 12's
+    // 6.1): it refuses the batch that creates the table with it, and the backend sends the
+    // creation again without flags.
+    constexpr std::uint32_t unknown_flag = 1u << 30;
+    auto b = NftBackend::open(NftBackend::default_table_flags | unknown_flag);
+    REQUIRE(b);
+    Layout layout = make_layout(sample_roles());
+    auto r = (*b)->apply(layout, ApplyHint::everything());
+    INFO((r ? std::string() : r.error().message));
+    REQUIRE(r);
+    CHECK(r->kind == ApplyReport::Kind::created);
+    CHECK((*b)->table_flags() == 0);
+    CHECK(table_text() == rendered(layout));
+    CHECK_THAT(listing(), !Catch::Contains("flags owner") && !Catch::Contains("persist") &&
+                              !Catch::Contains("progname"));
+    // Known from then on: a change goes in place, without flags.
+    Layout fewer = make_layout({sample_roles().front()});
+    auto again = (*b)->apply(fewer, ApplyHint::everything());
+    REQUIRE(again);
+    CHECK(again->kind == ApplyReport::Kind::elements);
+    CHECK(table_text() == rendered(fewer));
+}
