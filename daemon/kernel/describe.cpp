@@ -23,6 +23,18 @@ std::string hex_text(const void *data, std::size_t len) {
     return out;
 }
 
+std::string bits_text(std::uint32_t flags,
+                      std::span<const std::pair<std::uint32_t, const char *>> names) {
+    std::string out;
+    for (auto [bit, name] : names)
+        if (flags & bit) {
+            out += (out.empty() ? "" : ",") + std::string(name);
+            flags &= ~bit;
+        }
+    if (flags) out += (out.empty() ? "" : ",") + std::to_string(flags);
+    return out.empty() ? "none" : out;
+}
+
 namespace {
 
 // NFT_CHAIN_BASE (kernel >= 5.7): the kernel marks base chains with it; the hook says as much.
@@ -40,14 +52,7 @@ std::string set_flags_text(std::uint32_t flags) {
         {NFT_SET_INTERVAL, "interval"},   {NFT_SET_MAP, "map"},
         {NFT_SET_TIMEOUT, "timeout"},     {NFT_SET_EVAL, "dynamic"},
         {NFT_SET_OBJECT, "object"},       {NFT_SET_CONCAT, "concat"}};
-    std::string out;
-    for (auto [bit, name] : names)
-        if (flags & bit) {
-            out += (out.empty() ? "" : ",") + std::string(name);
-            flags &= ~bit;
-        }
-    if (flags) out += (out.empty() ? "" : ",") + std::to_string(flags);
-    return out.empty() ? "none" : out;
+    return bits_text(flags, names);
 }
 
 std::string key_type_text(std::uint32_t id) {

@@ -7,6 +7,7 @@
 #include "nl_objects.hpp"
 
 #include <functional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +40,9 @@ std::vector<std::string> expression_texts(const nftnl_rule *r, const SetResolver
 std::string rule_comment(const nftnl_rule *r);
 // Bytes as lower-case hex, "0016".
 std::string hex_text(const void *data, std::size_t len);
+// "interval,concat": the names of the bits set in `flags`, a leftover as a number, "none" for 0.
+std::string bits_text(std::uint32_t flags,
+                      std::span<const std::pair<std::uint32_t, const char *>> names);
 
 // One rule on one line: "[ meta load l4proto => reg 1 ] [ cmp eq reg 1 0x00000006 ] ...
 // comment \"...\"". Counter values are left out (they change with traffic).

@@ -138,15 +138,6 @@ TEST_CASE("A change made with confirm is undone by rolewalld unless it is confir
 TEST_CASE("A port opened with confirm closes again by itself when nobody confirms (packets)") {
     BUSTEST_NEEDS_REAL_ROOT("named network namespaces for traffic");
     PortGateway g({vpn_tcp});
-    Setup &s = *g.setup;
-    auto reaches = [&](bool v6) { return g.reaches(vpn_tcp, v6); };
-    REQUIRE_FALSE(reaches(false));
-    Client &c = s.client();
-    c.EnableRole("vpn", confirm(2));
-    CHECK(reaches(false));
-    CHECK(reaches(true));
-    REQUIRE(signalled(c, "vpn", false, 5s));
-    CHECK_FALSE(reaches(false));
-    CHECK_FALSE(reaches(true));
-    CHECK_FALSE(std::filesystem::exists(s.state_file()));
+    g.opens_until_undone("vpn", vpn_tcp, confirm(2));
+    CHECK_FALSE(std::filesystem::exists(g.setup->state_file()));
 }

@@ -33,6 +33,19 @@ struct PortGateway {
     bool reaches(std::uint16_t port, bool v6) {
         return testns::tcp_connects(hosts.lan, hosts.gw_address(hosts.lan, v6), port, 300);
     }
+    // Enables `role`, which opens `port`, with `options` that make rolewalld undo the change by
+    // itself within seconds (a timeout, an unconfirmed confirm): the port is closed before,
+    // open over IPv4 and IPv6 after the call, and closed again once RoleChanged says so.
+    void opens_until_undone(const std::string &role, std::uint16_t port, const Options &options) {
+        REQUIRE_FALSE(reaches(port, false));
+        Client &c = setup->client();
+        c.EnableRole(role, options);
+        CHECK(reaches(port, false));
+        CHECK(reaches(port, true));
+        REQUIRE(signalled(c, role, false, 5s));
+        CHECK_FALSE(reaches(port, false));
+        CHECK_FALSE(reaches(port, true));
+    }
 };
 
 } // namespace bustest

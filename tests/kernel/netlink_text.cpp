@@ -73,14 +73,7 @@ std::string family_text(const nlmsghdr *nlh) {
 std::string table_flags_text(std::uint32_t flags) {
     static const std::pair<std::uint32_t, const char *> names[] = {
         {1, "dormant"}, {2, "owner"}, {4, "persist"}};
-    std::string out;
-    for (auto [bit, name] : names)
-        if (flags & bit) {
-            out += (out.empty() ? "" : ",") + std::string(name);
-            flags &= ~bit;
-        }
-    if (flags) out += (out.empty() ? "" : ",") + std::to_string(flags);
-    return out.empty() ? "none" : out;
+    return bits_text(flags, names);
 }
 
 // An element's userdata: its comment and flags decoded, anything else in hex.
