@@ -349,28 +349,32 @@ Result<ApplyReport> NftBackend::Impl::apply_once(const Layout &desired, const Ap
     if (!p) return p.error();
     if (!p->batch) return p->report;
     auto out = sock.send(*p->batch);
+    // What the answer says of the flags plan() assumed, if it did.
+    FlagsAnswer flags = FlagsAnswer::taken;
+    if (flags_assumed && !out)
+        flags = FlagsAnswer::unknown;
+    else if (flags_assumed && !out->ok())
+        flags = flags_answer(*out, *p->batch);
+    flags_assumed = false;
+    if (flags == FlagsAnswer::unknown) known_flags.reset(); // assumed again next time
     Result<ApplyReport> result = p->report;
     if (!out) {
         cache.reset(); // the outcome is unknown: read the kernel again next time
-        if (flags_assumed) known_flags.reset();
         result = out.error();
     } else if (out->ok()) {
         remember(desired, *p, *out);
-    } else if (flags_assumed && flags_answer(*out, *p->batch) == FlagsAnswer::refused) {
+    } else if (flags == FlagsAnswer::refused) {
         // A kernel without the flags it assumed: planned again without them.
         known_flags = 0;
         cache.reset();
         again = true;
     } else {
-        if (flags_assumed && flags_answer(*out, *p->batch) == FlagsAnswer::unknown)
-            known_flags.reset();
         // The kernel kept its state. Our picture of it stays right unless someone else could
         // have changed the table (not ours) or committed since we read it (ERESTART).
         again = refused_as_stale(*out, *p->batch);
         if (again || !cache->ours) cache.reset();
         result = describe_refusal(*p->batch, *out);
     }
-    flags_assumed = false;
     BatchBuffer used = std::move(*p->batch).take_buffer();
     if (used.capacity <= kept_buffer) spare = std::move(used);
     return result;
