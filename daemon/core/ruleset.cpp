@@ -323,6 +323,19 @@ bool by_name(const SetContent &a, const SetContent &b) {
     return a.spec.name < b.spec.name;
 }
 
+// Where the sets of role `id` are in sets sorted by name: the names that start with "<id>_",
+// one run (a role id has no '_', so no other role's set falls in it).
+template <typename Sets> auto role_range(Sets &sets, const std::string &id) {
+    const std::string prefix = id + "_";
+    auto from =
+        std::lower_bound(sets.begin(), sets.end(), prefix,
+                         [](const SetContent &s, const std::string &p) { return s.spec.name < p; });
+    auto to = std::find_if(from, sets.end(), [&](const SetContent &s) {
+        return s.spec.name.compare(0, prefix.size(), prefix) != 0;
+    });
+    return std::pair(from, to);
+}
+
 bool by_id(const RoleChain &a, const RoleChain &b) {
     return a.role < b.role;
 }
@@ -334,24 +347,18 @@ void take_role(Layout &layout, const std::string &id, RoleParts &parts) {
     if (r == layout.roles.end() || r->role != id) return;
     parts.roles.push_back(std::move(*r));
     layout.roles.erase(r);
-    for (const char *suffix : role_set_suffixes) {
-        SetContent key;
-        key.spec.name = id + "_" + suffix;
-        auto s = std::lower_bound(layout.sets.begin(), layout.sets.end(), key, by_name);
-        if (s == layout.sets.end() || s->spec.name != key.spec.name) continue;
-        parts.sets.push_back(std::move(*s));
-        layout.sets.erase(s);
-    }
+    auto [from, to] = role_range(layout.sets, id);
+    std::move(from, to, std::back_inserter(parts.sets));
+    layout.sets.erase(from, to);
 }
 
-// Puts a role's chain entry and sets into the layout, each at its place in the order.
+// Puts a role's chain entry and sets (in name order) into the layout, at their place.
 void insert_role(Layout &layout, RoleChain role, std::vector<SetContent> sets) {
+    auto at = role_range(layout.sets, role.role).first;
+    layout.sets.insert(at, std::make_move_iterator(sets.begin()),
+                       std::make_move_iterator(sets.end()));
     auto r = std::lower_bound(layout.roles.begin(), layout.roles.end(), role, by_id);
     layout.roles.insert(r, std::move(role));
-    for (SetContent &s : sets) {
-        auto at = std::lower_bound(layout.sets.begin(), layout.sets.end(), s, by_name);
-        layout.sets.insert(at, std::move(s));
-    }
 }
 
 } // namespace
@@ -453,14 +460,16 @@ const SetContent *Layout::set(const std::string &name) const {
 }
 
 const RoleChain *Layout::role(const std::string &id) const {
-    auto it = std::lower_bound(roles.begin(), roles.end(), RoleChain{id, {}}, by_id);
+    auto it = std::lower_bound(roles.begin(), roles.end(), id,
+                               [](const RoleChain &r, const std::string &i) { return r.role < i; });
     return it != roles.end() && it->role == id ? &*it : nullptr;
 }
 
 std::vector<const SetContent *> Layout::role_sets(const std::string &id) const {
     std::vector<const SetContent *> out;
-    for (const char *suffix : role_set_suffixes)
-        if (const SetContent *s = set(id + "_" + suffix)) out.push_back(s);
+    auto [from, to] = role_range(sets, id);
+    for (auto s = from; s != to; ++s)
+        out.push_back(&*s);
     return out;
 }
 

@@ -25,10 +25,11 @@ std::vector<std::string> candidates(const Cache &c, const Layout &desired, const
     return ids;
 }
 
-bool same_shape(const Layout &a, const Layout &b, const std::string &id) {
-    if (!(*a.role(id) == *b.role(id))) return false;
-    auto x = a.role_sets(id), y = b.role_sets(id);
-    return std::equal(x.begin(), x.end(), y.begin(), y.end(),
+// The same chain and the same set declarations: only elements differ.
+bool same_shape(const RoleChain &a, const RoleChain &b, const std::vector<const SetContent *> &x,
+                const std::vector<const SetContent *> &y) {
+    return a == b &&
+           std::equal(x.begin(), x.end(), y.begin(), y.end(),
                       [](const SetContent *s, const SetContent *t) { return s->spec == t->spec; });
 }
 
@@ -55,8 +56,9 @@ Steps role_steps(const Cache &c, const Layout &desired, const ApplyHint &hint) {
     for (const std::string &id : candidates(c, desired, hint)) {
         const RoleChain *held = c.held.role(id), *want = desired.role(id);
         if (!held && !want) continue;
-        if (held && want && same_shape(c.held, desired, id)) {
-            auto now = c.held.role_sets(id), next = desired.role_sets(id);
+        std::vector<const SetContent *> now, next;
+        if (held && want) now = c.held.role_sets(id), next = desired.role_sets(id);
+        if (held && want && same_shape(*held, *want, now, next)) {
             std::size_t before = s.changes.size();
             for (std::size_t i = 0; i < next.size(); ++i)
                 if (now[i]->elements != next[i]->elements)
