@@ -103,7 +103,9 @@ ManagerService::CounterReply ManagerService::GetCounters() {
         auto counters = manager_.counters();
         if (!counters) throw to_dbus_error(counters.error());
         std::vector<sdbus::Struct<std::string, uint64_t, uint64_t, uint64_t>> roles;
-        for (const RoleChain &r : manager_.layout().roles) { // the enabled roles, by id
+        const Layout &layout = manager_.layout();
+        for (const RoleChain &r : layout.roles) { // the enabled roles, by id
+            if (layout.shell(r.role)) continue;
             auto it = counters->roles.find(r.role);
             Count c = it != counters->roles.end() ? it->second : Count{};
             roles.emplace_back(r.role, c.packets, c.bytes, c.since_usec);

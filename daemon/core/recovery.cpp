@@ -17,13 +17,15 @@ bool holds_only(const std::vector<Element> &elements, const char *cidr) {
 }
 
 // The scope a role's scope sets stand for (the inverse of build_layout()'s fill); nullopt when
-// the role has no sets (the table holds only enabled roles); an error when they hold something
-// no scope makes.
+// the role is disabled: it has no sets, or only the empty sets of its shell (ruleset.hpp); an
+// error when they hold something no scope makes.
 Result<std::optional<Scope>> decode_role(const SetIndex &sets, const std::string &role) {
-    bool any = false;
-    for (const char *suffix : role_set_suffixes)
-        any = any || sets.count(role + "_" + suffix);
-    if (!any) return std::optional<Scope>();
+    bool filled = false;
+    for (const char *suffix : role_set_suffixes) {
+        const auto *elements = elements_of(sets, role + "_" + suffix);
+        filled = filled || (elements && !elements->empty());
+    }
+    if (!filled) return std::optional<Scope>();
     const auto *ifs = elements_of(sets, role + "_if");
     const auto *anyif = elements_of(sets, role + "_anyif");
     const auto *v4 = elements_of(sets, role + "_v4");

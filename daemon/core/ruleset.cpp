@@ -390,11 +390,19 @@ RoleParts update_role_sets(Layout &layout, const Catalog &catalog, const RangeVa
                            const std::vector<std::string> &roles) {
     RoleParts before;
     for (const std::string &id : roles) {
+        std::size_t had = before.roles.size(), sets = before.sets.size();
         take_role(layout, id, before);
         auto it = enabled.find(id);
         const Role *role = catalog.role(id);
-        if (it == enabled.end() || !role) continue;
-        insert_role(layout, {id, role->title}, role_sets(catalog, ranges, id, it->second));
+        if (!role) continue;
+        if (it != enabled.end()) {
+            insert_role(layout, {id, role->title}, role_sets(catalog, ranges, id, it->second));
+        } else if (before.roles.size() != had) { // it was in the layout: its shell stays
+            std::vector<SetContent> shell;
+            for (std::size_t i = sets; i < before.sets.size(); ++i)
+                shell.push_back({before.sets[i].spec, {}});
+            insert_role(layout, before.roles.back(), std::move(shell));
+        }
     }
     return before;
 }
@@ -422,6 +430,16 @@ void put_back_sets(Layout &layout, RoleParts parts) {
             if (s.spec.role == r.role) sets.push_back(std::move(s));
         insert_role(layout, std::move(r), std::move(sets));
     }
+}
+
+Layout without_shells(Layout layout) {
+    std::vector<std::string> shells;
+    for (const RoleChain &r : layout.roles)
+        if (layout.shell(r.role)) shells.push_back(r.role);
+    RoleParts gone;
+    for (const std::string &id : shells)
+        take_role(layout, id, gone);
+    return layout;
 }
 
 Layout failsafe_layout() {
@@ -471,6 +489,12 @@ std::vector<const SetContent *> Layout::role_sets(const std::string &id) const {
     for (auto s = from; s != to; ++s)
         out.push_back(&*s);
     return out;
+}
+
+bool Layout::shell(const std::string &id) const {
+    auto mine = role_sets(id);
+    return role(id) && std::all_of(mine.begin(), mine.end(),
+                                   [](const SetContent *s) { return s->elements.empty(); });
 }
 
 static bool element_less(const Element &a, const Element &b) {

@@ -247,4 +247,42 @@ Comparison compare_table(const KernelTable &table, const KernelContent &kernel,
     return c.result;
 }
 
+std::optional<Layout> with_shells(const Layout &layout, const KernelContent &kernel) {
+    std::map<std::string, const KernelSet *> sets;
+    for (const KernelSet &s : kernel.sets)
+        if (!s.anonymous) sets[s.name] = &s;
+    Layout shells;
+    std::vector<std::string> ids;
+    const std::string prefix = role_chain("");
+    for (const ChainPtr &c : kernel.chains) {
+        std::string name = chain_name(c.get());
+        if (name.rfind(prefix, 0) != 0) continue;
+        std::string id = name.substr(prefix.size());
+        if (layout.role(id)) continue;
+        std::vector<SetContent> empty;
+        bool shell = true;
+        for (const char *suffix : role_set_suffixes) {
+            auto it = sets.find(id + "_" + suffix);
+            if (it == sets.end()) continue;
+            std::optional<SetSpec> spec = spec_of(it->second->decl.get());
+            shell = shell && spec && it->second->elements.empty();
+            if (!shell) break;
+            spec->role = id;
+            empty.push_back({*spec, {}});
+        }
+        if (!shell || empty.empty()) continue;
+        ids.push_back(id);
+        shells.roles.push_back({id, chain_comment(c.get())});
+        std::move(empty.begin(), empty.end(), std::back_inserter(shells.sets));
+    }
+    if (ids.empty()) return std::nullopt;
+    std::sort(shells.roles.begin(), shells.roles.end(),
+              [](const RoleChain &a, const RoleChain &b) { return a.role < b.role; });
+    std::sort(shells.sets.begin(), shells.sets.end(),
+              [](const SetContent &a, const SetContent &b) { return a.spec.name < b.spec.name; });
+    Layout out = layout;
+    copy_role_parts(out, shells, ids);
+    return out;
+}
+
 } // namespace rolewall::kernel

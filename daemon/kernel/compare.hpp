@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,11 @@ struct Comparison {
 // whose socket holds the table, not what is in it).
 Comparison compare_table(const KernelTable &table, const KernelContent &kernel,
                          const Layout &layout, std::uint32_t flags);
+
+// `layout` with the shells (ruleset.hpp) that the kernel holds of roles it does not have: a
+// chain "role-<id>" whose sets "<id>_<suffix>" are all empty. nullopt when there are none.
+// What is then compared with the kernel is that layout: a shell that is not exactly what
+// rolewalld makes of one is a difference.
+std::optional<Layout> with_shells(const Layout &layout, const KernelContent &kernel);
 
 } // namespace rolewall::kernel

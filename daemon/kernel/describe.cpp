@@ -87,15 +87,19 @@ Fields chain_fields(const nftnl_chain *c) {
             f.emplace_back("flags", std::to_string(flags));
     if (const char *dev = nftnl_chain_get_str(c, NFTNL_CHAIN_DEV)) f.emplace_back("device", dev);
     if (nftnl_chain_is_set(c, NFTNL_CHAIN_DEVICES)) f.emplace_back("devices", "(some)");
-    std::string comment = userdata_comment(
+    std::string comment = chain_comment(c);
+    if (!comment.empty()) f.emplace_back("comment", "\"" + comment + "\"");
+    return f;
+}
+
+std::string chain_comment(const nftnl_chain *c) {
+    return userdata_comment(
         [&](std::uint32_t *len) {
             return nftnl_chain_is_set(c, NFTNL_CHAIN_USERDATA)
                        ? nftnl_chain_get_data(c, NFTNL_CHAIN_USERDATA, len)
                        : nullptr;
         },
         NFTNL_UDATA_CHAIN_COMMENT);
-    if (!comment.empty()) f.emplace_back("comment", "\"" + comment + "\"");
-    return f;
 }
 
 Fields set_fields(const nftnl_set *s) {

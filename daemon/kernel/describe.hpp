@@ -19,6 +19,8 @@ using Fields = std::vector<std::pair<std::string, std::string>>;
 
 // A chain: hook, priority, type and policy for a base chain; flags, devices, comment.
 Fields chain_fields(const nftnl_chain *c);
+// The comment of a chain (its userdata), "" when it has none.
+std::string chain_comment(const nftnl_chain *c);
 // A set's declaration: flags, key type and length, data, timeout, size, userdata, ...
 Fields set_fields(const nftnl_set *s);
 // "policy drop hook input ...": the fields on one line.

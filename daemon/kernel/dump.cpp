@@ -29,21 +29,6 @@ Error kernel_io(const std::string &what, int error) {
     return make_error(Errc::io, what + ": " + errno_text(error));
 }
 
-// The spec of a set as the kernel lists it; nullopt for sets rolewall does not make
-// (anonymous ones, unknown key types).
-std::optional<SetSpec> spec_of(const nftnl_set *s) {
-    std::uint32_t flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
-    if (flags & NFT_SET_ANONYMOUS) return std::nullopt;
-    auto type = key_type_of(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE));
-    if (!type) return std::nullopt;
-    SetSpec spec;
-    spec.name = nftnl_set_get_str(s, NFTNL_SET_NAME);
-    spec.type = *type;
-    spec.interval = flags & NFT_SET_INTERVAL;
-    spec.role = spec.name.substr(0, spec.name.rfind('_'));
-    return spec;
-}
-
 // One attribute of an element nest: its key, its flags, its comment.
 void element_attr(const nlattr *a, RawElement &r) {
     switch (mnl_attr_get_type(a)) {
@@ -145,6 +130,19 @@ Result<std::vector<KernelSet>> read_set_decls(NetlinkSocket &sock, const std::st
 }
 
 } // namespace
+
+std::optional<SetSpec> spec_of(const nftnl_set *s) {
+    std::uint32_t flags = nftnl_set_get_u32(s, NFTNL_SET_FLAGS);
+    if (flags & NFT_SET_ANONYMOUS) return std::nullopt;
+    auto type = key_type_of(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE));
+    if (!type) return std::nullopt;
+    SetSpec spec;
+    spec.name = nftnl_set_get_str(s, NFTNL_SET_NAME);
+    spec.type = *type;
+    spec.interval = flags & NFT_SET_INTERVAL;
+    spec.role = spec.name.substr(0, spec.name.rfind('_'));
+    return spec;
+}
 
 std::vector<Element> rebuild_ranges(std::vector<RawElement> raw, bool interval) {
     // Ascending keys; at equal keys an END closes the range before the next one starts.

@@ -29,6 +29,10 @@ Result<std::optional<KernelTable>> read_table(NetlinkSocket &sock, const std::st
 // ranges [lo, hi] (the kernel's start and END elements paired again).
 Result<std::vector<SetContent>> read_sets(NetlinkSocket &sock, const std::string &table);
 
+// The spec of a set as the kernel lists it; nullopt for sets rolewall does not make
+// (anonymous ones, unknown key types). Its role is the name up to the last '_'.
+std::optional<SetSpec> spec_of(const nftnl_set *s);
+
 // One element as the kernel lists it.
 struct RawElement {
     Bytes key;

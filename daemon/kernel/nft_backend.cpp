@@ -166,11 +166,14 @@ Status NftBackend::Impl::load(const Layout *reference) {
             if (!content) return content.error();
             clock.seen(chain_counts(content->rules), realtime_usec());
             if (reference) {
-                Comparison cmp = compare_table(*c.table, *content, *reference, flags());
+                // Shells of roles disabled before the read (a restart, a repair) are ours.
+                std::optional<Layout> shells = with_shells(*reference, *content);
+                const Layout &want = shells ? *shells : *reference;
+                Comparison cmp = compare_table(*c.table, *content, want, flags());
                 c.known = cmp.differences.empty();
                 c.differences = std::move(cmp.differences);
                 c.dispatch = std::move(cmp.dispatch);
-                if (c.known) c.held = *reference;
+                if (c.known) c.held = want;
             } else {
                 c.differences.push_back("the table was read without a layout to compare it with");
             }

@@ -1,6 +1,10 @@
 // What rolewall puts into the kernel: table inet rolewall with two base chains (input, roles)
 // and, for each ENABLED role only, its chain, its sets and its two dispatch rules in chain
-// roles. Nothing for a disabled role. Re-scoping an enabled role changes only elements.
+// roles. Nothing for a disabled role, with one exception: a role disabled at run time keeps
+// its chain, sets and rules, every set empty (a shell, which nothing reaches), until the next
+// full build of the layout (start, reload). Re-scoping an enabled role, disabling it and
+// enabling it again change only elements: creating a role's objects costs the kernel four
+// times what filling its sets does.
 //
 // For an enabled role "ad-dc" the table holds:
 //   set ad-dc_tcp   { type inet_service; flags interval; }  TCP ports (when the role has any)
@@ -168,13 +172,16 @@ struct Layout {
     bool failsafe = false;
     // [firewall] log_drops: the rate-limited log rule before the policy (drops.hpp).
     bool log_drops = false;
-    std::vector<RoleChain> roles; // the enabled roles, sorted by id
+    std::vector<RoleChain> roles; // the enabled roles and the shells, sorted by id
     std::vector<SetContent> sets; // their sets, sorted by name
 
     const SetContent *set(const std::string &name) const;
     const RoleChain *role(const std::string &id) const;
     // The sets of one role, in name order (what its chain and dispatch rules look up).
     std::vector<const SetContent *> role_sets(const std::string &id) const;
+    // A role of `roles` that is a shell: disabled, its sets all empty. An enabled role always
+    // has an element in a dispatch set (its interfaces, or both families).
+    bool shell(const std::string &id) const;
     // Policy and fail-safe: what the base chains are made of. Layouts with the same skeleton
     // differ only in roles, which the backend changes in place.
     bool same_skeleton(const Layout &other) const {
@@ -218,14 +225,17 @@ struct RoleParts {
     std::vector<SetContent> sets;
 };
 
-// Makes the part of `roles` in `layout` what build_layout() would make it for `enabled` (a
-// role in `enabled` gets its chain entry and sets, any other loses them), at the cost of
-// those roles only: the others are not looked at. `layout` must come from build_layout()
-// with the same catalog and ranges. Returns those roles' part as it was, for put_back_sets().
+// Makes the part of `roles` in `layout` what build_layout() would make it for `enabled`, at
+// the cost of those roles only: the others are not looked at. A role in `enabled` gets its
+// chain entry and sets; any other that the layout holds becomes (or stays) a shell, its sets
+// emptied. `layout` must come from build_layout() with the same catalog and ranges. Returns
+// those roles' part as it was, for put_back_sets().
 RoleParts update_role_sets(Layout &layout, const Catalog &catalog, const RangeValues &ranges,
                            const std::map<std::string, Scope> &enabled,
                            const std::vector<std::string> &roles);
 void put_back_sets(Layout &layout, RoleParts parts);
+// The layout without its shells: what build_layout() makes of the roles it has enabled.
+Layout without_shells(Layout layout);
 // Makes the part of each role of `ids` in `to` (chain entry and sets) what it is in `from`.
 void copy_role_parts(Layout &to, const Layout &from, const std::vector<std::string> &ids);
 

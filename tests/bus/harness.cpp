@@ -573,10 +573,13 @@ Run Setup::ctl(const std::vector<std::string> &args, std::optional<uid_t> uid) {
 
 namespace {
 
+// The elements of the sets that have any: the empty sets of a disabled role's shell (and of
+// an enabled role without IPv4 or IPv6 sources) are left out.
 using Keys = std::vector<std::pair<rolewall::Bytes, rolewall::Bytes>>;
 std::map<std::string, Keys> keys_of(const std::vector<rolewall::SetContent> &sets) {
     std::map<std::string, Keys> out;
     for (const auto &s : sets) {
+        if (s.elements.empty()) continue;
         Keys k;
         for (const auto &e : s.elements)
             k.emplace_back(e.lo, e.hi);

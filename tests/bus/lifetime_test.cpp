@@ -94,6 +94,10 @@ TEST_CASE("A damaged state entry after a restart keeps its role as the kernel ho
     CHECK(s.ns.kernel_roles() == std::set<std::string>{"dc", "remote"});
     CHECK(consistency(s, fixture_catalog()).empty());
     CHECK(s.daemon.log().find("ROLE=vpn") != std::string::npos);
+    // vpn was in the kernel as the empty shell its disabling left: disabled, as it held it.
+    CHECK(s.daemon.log().find(
+              "role 'vpn' is damaged or lost; the role stays disabled, as the kernel holds it") !=
+          std::string::npos);
 }
 
 TEST_CASE("SIGHUP reloads the config") {

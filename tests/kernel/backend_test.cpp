@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <utility>
 
 using namespace rolewall;
 using namespace testns;
@@ -167,6 +168,50 @@ TEST_CASE("Toggling a role adds or removes its objects, and every other handle s
     CHECK(after.size() == before.size());
     // In chain roles, ad-dc's dispatch rules are back in front of the others (role order).
     CHECK(table_text() == rendered(make_layout(roles)));
+}
+
+TEST_CASE("A role's shell changes only elements, and a new backend drops it in place") {
+    auto backend = open_backend();
+    auto roles = sample_roles();
+    const Layout on = make_layout(roles);
+    apply_ok(*backend, on);
+    const auto before = handles();
+    // What rolewalld's role changes make of a disabled role (ruleset.hpp): its sets emptied.
+    Layout shell = on;
+    for (SetContent &s : shell.sets)
+        if (s.spec.role == "ad-dc") s.elements.clear();
+    REQUIRE(shell.shell("ad-dc"));
+    for (const Layout *next : {&std::as_const(shell), &on, &std::as_const(shell)}) {
+        auto r = backend->apply(*next, ApplyHint::only({"ad-dc"}));
+        REQUIRE(r.ok());
+        CHECK(r->kind == ApplyReport::Kind::elements);
+        CHECK(r->messages == 6);    // one per set of ad-dc: tcp, udp, proto, anyif, v4, v6
+        CHECK(handles() == before); // no chain, set or rule made or deleted
+        CHECK(table_text() == rendered(*next));
+    }
+    CHECK(backend->verify(shell).value().matches);
+
+    // A new backend (rolewalld started again) takes the shell for its own: its first full
+    // apply of the layout without ad-dc removes it in place, as a difference it is not.
+    backend.reset();
+    auto next = open_backend();
+    find(roles, "ad-dc")->enabled = false;
+    const Layout lean = make_layout(roles);
+    ApplyReport r = apply_ok(*next, lean);
+    CHECK(r.kind == ApplyReport::Kind::elements);
+    CHECK(r.differences.empty());
+    CHECK(table_text() == rendered(lean));
+    for (const auto &[what, handle] : handles())
+        CHECK(before.at(what) == handle);
+
+    // A shell with an element is no shell: the table differs and is replaced.
+    apply_ok(*next, shell);
+    next.reset();
+    nft({"add", "element", "inet", "rolewall", "ad-dc_tcp", "{ 9999 }"});
+    r = apply_ok(*open_backend(), lean);
+    CHECK(r.kind == ApplyReport::Kind::replaced);
+    CHECK_THAT(r.differences, Catch::VectorContains(std::string("extra chain role-ad-dc")));
+    CHECK(table_text() == rendered(lean));
 }
 
 TEST_CASE("Roles enabled one by one keep chain roles in role order") {

@@ -118,6 +118,25 @@ TEST_CASE("Disabling a role removes its dispatch rules by handle, its chain and 
     check_golden("disable", toggle(held, layout_of(cfg, roles), {"dc"}));
 }
 
+TEST_CASE("rolewalld disabling a role empties its sets, and enabling it again fills them") {
+    Config cfg = sample_config();
+    Layout held = layout_of(cfg, cfg.roles);
+    // What the daemon's role changes make of the layout: dc stays as an empty shell.
+    Layout shell = held;
+    auto roles = cfg.roles;
+    roles.erase("dc");
+    update_role_sets(shell, catalog(), cfg.ranges, roles, {"dc"});
+    REQUIRE(shell.shell("dc"));
+    std::string off = toggle(held, shell, {"dc"});
+    std::string on = toggle(shell, held, {"dc"});
+    for (const std::string &text : {off, on})
+        for (const char *kind :
+             {"NEWSET ", "DELSET ", "NEWRULE ", "DELRULE ", "NEWCHAIN ", "DELCHAIN "})
+            CHECK(text.find(kind) == std::string::npos);
+    check_golden("disable-shell", off);
+    check_golden("enable-shell", on);
+}
+
 TEST_CASE("Re-scoping an enabled role changes only elements") {
     Config cfg = sample_config();
     auto roles = cfg.roles;

@@ -254,6 +254,36 @@ TEST_CASE("Rebuilding one role's sets gives what building the whole layout gives
     CHECK(copy.roles == want.roles);
 }
 
+TEST_CASE("A role disabled by a change stays as an empty shell that enabling it fills again") {
+    const RangeValues ranges = default_range_values();
+    Layout l = fixture_layout({{"dc", scope({"lan0"}, {})}, {"remote", {}}});
+    const Layout original = l;
+    auto previous = update_role_sets(l, fixture(), ranges, {{"remote", {}}}, {"dc", "vpn"});
+    CHECK(l.shell("dc"));
+    CHECK_FALSE(l.shell("remote"));
+    CHECK_FALSE(l.role("vpn")); // not in the layout before: no shell
+    REQUIRE(l.role("dc"));
+    CHECK(*l.role("dc") == *original.role("dc"));
+    auto now = l.role_sets("dc"), before = original.role_sets("dc");
+    REQUIRE(now.size() == before.size());
+    for (std::size_t i = 0; i < now.size(); ++i) {
+        CHECK(now[i]->spec == before[i]->spec);
+        CHECK(now[i]->elements.empty());
+    }
+    Layout lean = fixture_layout({{"remote", {}}});
+    CHECK(without_shells(l).sets == lean.sets);
+    CHECK(without_shells(l).roles == lean.roles);
+    // Enabling it again fills the same sets; undoing the change gives the role back.
+    Layout again = l;
+    update_role_sets(again, fixture(), ranges, {{"dc", scope({"lan0"}, {})}, {"remote", {}}},
+                     {"dc"});
+    CHECK(again.sets == original.sets);
+    CHECK(again.roles == original.roles);
+    put_back_sets(l, std::move(previous));
+    CHECK(l.sets == original.sets);
+    CHECK(l.roles == original.roles);
+}
+
 TEST_CASE("The fail-safe layout has no roles, opens SSH and says so in its table comment") {
     Layout safe = failsafe_layout();
     CHECK(safe.failsafe);
