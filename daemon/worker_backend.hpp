@@ -6,11 +6,16 @@
 // only in its layout (already the one being applied), and every other call of this backend
 // (GetStatus's verify(), ...) is answered with an error instead of touching the real backend,
 // which the worker is using.
+//
+// The worker is one thread for the backend's lifetime, started by the first apply() and
+// waiting for the next one in between: a thread started per change cost each change ~120 µs,
+// and under load a new thread could wait a whole scheduler tick (4 ms) to run.
 #pragma once
 
 #include "rolewall/backend.hpp"
 
 #include <functional>
+#include <memory>
 
 namespace rolewall {
 
@@ -19,7 +24,10 @@ class WorkerBackend final : public Backend {
     // Returns once `done_fd` is readable (the worker finished); until then it may serve reads.
     using Waiter = std::function<void(int done_fd)>;
 
-    WorkerBackend(Backend &inner, Waiter waiter) : inner_(inner), waiter_(std::move(waiter)) {}
+    WorkerBackend(Backend &inner, Waiter waiter);
+    ~WorkerBackend() override;
+    WorkerBackend(const WorkerBackend &) = delete;
+    WorkerBackend &operator=(const WorkerBackend &) = delete;
 
     Result<ApplyReport> apply(const Layout &desired, const ApplyHint &hint) override;
     Status check(const Layout &desired) override;
@@ -36,10 +44,12 @@ class WorkerBackend final : public Backend {
     bool busy() const { return busy_; }
 
   private:
+    class Thread;
     Error busy_error() const;
 
     Backend &inner_;
     Waiter waiter_;
+    std::unique_ptr<Thread> thread_; // started by the first apply()
     bool busy_ = false;
 };
 

@@ -898,9 +898,12 @@ TEST_CASE("The daemon's backend applies on a worker and refuses every other call
     auto check = backend.verify(layout); // after it: calls go through again
     REQUIRE(check.ok());
     CHECK(check->matches);
+    const std::thread::id first = inner.apply_thread;
     inner.fail_next = true; // the backend's refusal is the caller's, unchanged
     auto refused = backend.apply(layout, ApplyHint::everything());
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().code == Errc::kernel_rejected);
     CHECK(inner.applied.size() == 1);
+    CHECK(waits == 2);
+    CHECK(inner.apply_thread == first); // one worker thread for every change
 }
