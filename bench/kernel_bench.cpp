@@ -124,6 +124,17 @@ std::string nft_toggle(const Layout &from, const Layout &to, const std::string &
     return out + "table inet rolewall {\n" + blocks(render, "chain roles {") + "}\n";
 }
 
+std::string fmt_time(double us) {
+    char buf[32];
+    if (us >= 10000)
+        std::snprintf(buf, sizeof buf, "%.0f ms", us / 1000);
+    else if (us >= 1000)
+        std::snprintf(buf, sizeof buf, "%.1f ms", us / 1000);
+    else
+        std::snprintf(buf, sizeof buf, "%.0f µs", us);
+    return buf;
+}
+
 struct Row {
     std::string what;
     double ours = 0, theirs = 0;
@@ -142,6 +153,13 @@ Layout catalog_layout(const Catalog &cat, std::size_t count, const std::string &
         ++n;
     }
     return build_layout(cat, Policy::drop, default_range_values(), enabled);
+}
+
+// `on` with `role` disabled as rolewalld disables a role at run time: its shell stays, its sets
+// emptied (ruleset.hpp).
+Layout shelled(const Catalog &cat, Layout on, const std::string &role) {
+    update_role_sets(on, cat, default_range_values(), {}, {role});
+    return on;
 }
 
 // Enabling then disabling `role`, each commit timed; the same with `nft -f` on a table nft
@@ -164,12 +182,20 @@ Row toggle(const std::string &what, const Layout &off, const Layout &on, int rep
     }
     delete_table();
     time_nft_file(render_nft(off, nft_fingerprint(off)));
-    std::string enable = nft_toggle(off, on, role), disable = nft_toggle(on, off, role);
+    // A shell is filled and emptied; a role that is not in the table comes and goes.
+    bool shell = off.role(role);
+    std::string enable = shell ? nft_changes(off, on) : nft_toggle(off, on, role);
+    std::string disable = shell ? nft_changes(on, off) : nft_toggle(on, off, role);
     for (int i = 0; i < 2 * std::max(3, reps / 20); ++i)
         theirs.push_back(time_nft_file(i % 2 ? disable : enable));
     delete_table();
     row.ours = median(ours);
     row.theirs = median(theirs);
+    std::vector<double> enabling, disabling;
+    for (std::size_t i = 0; i < ours.size(); ++i)
+        (i % 2 ? disabling : enabling).push_back(ours[i]);
+    row.what += " (enabling " + fmt_time(median(enabling)) + ", disabling " +
+                fmt_time(median(disabling)) + ")";
     return row;
 }
 
@@ -219,17 +245,6 @@ Row rescope(const std::string &what, const Layout &small, const Layout &big, int
     return row;
 }
 
-std::string fmt_time(double us) {
-    char buf[32];
-    if (us >= 10000)
-        std::snprintf(buf, sizeof buf, "%.0f ms", us / 1000);
-    else if (us >= 1000)
-        std::snprintf(buf, sizeof buf, "%.1f ms", us / 1000);
-    else
-        std::snprintf(buf, sizeof buf, "%.0f µs", us);
-    return buf;
-}
-
 void print(const std::vector<Row> &rows) {
     std::printf("| case | rolewall backend (median) | nft -f (median) | nft -f / rolewall |\n");
     std::printf("|---|---:|---:|---:|\n");
@@ -262,7 +277,8 @@ int main(int argc, char **argv) {
         must(Catalog::load(testsupport::source_dir() + "/catalog"), "loading the catalog");
 
     const std::string toggled = "ad-dc", big_role = "ssh";
-    Layout off = catalog_layout(cat, 30, toggled), on = catalog_layout(cat, 31, "");
+    Layout absent = catalog_layout(cat, 30, toggled), on = catalog_layout(cat, 31, "");
+    Layout off = shelled(cat, on, toggled);
     std::vector<Row> rows;
     if (wanted("toggle")) {
         std::string what = "toggle a role of " +
@@ -270,9 +286,13 @@ int main(int argc, char **argv) {
                                           on.set(toggled + "_udp")->elements.size()) +
                            " port ranges (30 roles enabled)";
         // A hint naming the role is what rolewalld gives for a toggle; "everything" compares
-        // every set.
+        // every set. rolewalld keeps a disabled role's shell until the next start or reload;
+        // the first toggle of a role after those creates and removes its objects.
         rows.push_back(toggle(what + ", hint: the role", off, on, 200 * scale, true, toggled));
         rows.push_back(toggle(what + ", hint: everything", off, on, 200 * scale, false, toggled));
+        rows.push_back(toggle(
+            "the same role without a shell: created and removed, as its first toggle after a start",
+            absent, on, 200 * scale, true, toggled));
     }
     if (wanted("create"))
         rows.push_back(create("whole layout from empty (31 roles enabled)", on, 20 * scale));
@@ -284,7 +304,7 @@ int main(int argc, char **argv) {
             rows.push_back(rescope(std::to_string(n) + " source entries into one role", small, big,
                                    (n > 10000 ? 3 : 6) * scale));
         if (n == 100000 && wanted("big-toggle")) {
-            Layout big_off = catalog_layout(cat, 30, toggled, {{big_role, sources(n)}});
+            Layout big_off = shelled(cat, big, toggled);
             rows.push_back(toggle("same toggle, 100,000 sources in another role, hint: everything",
                                   big_off, big, 20 * scale, false, toggled));
             rows.push_back(toggle("same toggle, 100,000 sources in another role, hint: the role",
