@@ -111,3 +111,27 @@ TEST_CASE("render prints the table rolewalld runs (config and saved state), --li
         CHECK(s.ctl({"render", "--live", "--json"}).status == 2);
     }
 }
+
+TEST_CASE("A restart finds the shell of a role disabled before it and removes it, as its own") {
+    Setup s({config});
+    s.client().DisableRole("remote", {});
+    std::string saved = script_table(ctl(s, {"render", "--state-dir", s.dir.path() / "state"}).out);
+    REQUIRE_FALSE(saved.empty());
+    CHECK(has(kernel_table(s), "chain role-remote {"));
+    s.restart();
+    CHECK(kernel_table(s) == saved);
+    CHECK_FALSE(has(s.daemon.log(), "was not what rolewalld builds"));
+    // A shell changed behind rolewalld's back is no shell: reported, and the table replaced.
+    s.client().EnableRole("remote", {});
+    s.client().DisableRole("remote", {});
+    s.daemon.stop(SIGTERM);
+    Run added = s.ns.nft({"add", "element", "inet", "rolewall", "remote_tcp", "{ 9999 }"});
+    INFO(added.out);
+    REQUIRE(added.status == 0);
+    s.daemon.start();
+    REQUIRE(wait_for_daemon(s.address()));
+    CHECK(kernel_table(s) == saved);
+    std::string log = s.daemon.log();
+    CHECK(has(log, "was not what rolewalld builds; it was replaced in one transaction. "
+                   "What differed:\n  extra chain role-remote\n"));
+}
