@@ -52,8 +52,9 @@ class WorkerBackend::Thread {
         for (;;) {
             cv_.wait(lock, [&] { return stop_ || job_; });
             if (stop_) return;
+            const std::function<void()> &job = *job_;
             lock.unlock();
-            (*job_)();
+            job();
             lock.lock();
             job_ = nullptr;
             cv_.notify_all();

@@ -492,9 +492,10 @@ std::vector<const SetContent *> Layout::role_sets(const std::string &id) const {
 }
 
 bool Layout::shell(const std::string &id) const {
+    if (!role(id)) return false;
     auto mine = role_sets(id);
-    return role(id) && std::all_of(mine.begin(), mine.end(),
-                                   [](const SetContent *s) { return s->elements.empty(); });
+    return std::all_of(mine.begin(), mine.end(),
+                       [](const SetContent *s) { return s->elements.empty(); });
 }
 
 static bool element_less(const Element &a, const Element &b) {

@@ -56,15 +56,16 @@ Steps role_steps(const Cache &c, const Layout &desired, const ApplyHint &hint) {
     for (const std::string &id : candidates(c, desired, hint)) {
         const RoleChain *held = c.held.role(id), *want = desired.role(id);
         if (!held && !want) continue;
-        std::vector<const SetContent *> now, next;
-        if (held && want) now = c.held.role_sets(id), next = desired.role_sets(id);
-        if (held && want && same_shape(*held, *want, now, next)) {
-            std::size_t before = s.changes.size();
-            for (std::size_t i = 0; i < next.size(); ++i)
-                if (now[i]->elements != next[i]->elements)
-                    s.changes.push_back(diff_set(now[i]->elements, *next[i]));
-            if (s.changes.size() != before) s.touched.push_back(id);
-            continue;
+        if (held && want) {
+            auto now = c.held.role_sets(id), next = desired.role_sets(id);
+            if (same_shape(*held, *want, now, next)) {
+                std::size_t before = s.changes.size();
+                for (std::size_t i = 0; i < next.size(); ++i)
+                    if (now[i]->elements != next[i]->elements)
+                        s.changes.push_back(diff_set(now[i]->elements, *next[i]));
+                if (s.changes.size() != before) s.touched.push_back(id);
+                continue;
+            }
         }
         if (held) s.removed.push_back(id);
         if (want) s.added.push_back(id);
