@@ -861,8 +861,11 @@ namespace {
 // Records on which thread apply() ran.
 struct ThreadRecording : RecordingBackend {
     std::thread::id apply_thread;
+    pid_t apply_tid = 0; // the kernel's id: a new thread gets a new one (a std::thread::id may
+                         // be reused once a thread is joined)
     Result<ApplyReport> apply(const Layout &desired, const ApplyHint &hint) override {
         apply_thread = std::this_thread::get_id();
+        apply_tid = ::gettid();
         return RecordingBackend::apply(desired, hint);
     }
 };
@@ -898,12 +901,12 @@ TEST_CASE("The daemon's backend applies on a worker and refuses every other call
     auto check = backend.verify(layout); // after it: calls go through again
     REQUIRE(check.ok());
     CHECK(check->matches);
-    const std::thread::id first = inner.apply_thread;
+    const pid_t first = inner.apply_tid;
     inner.fail_next = true; // the backend's refusal is the caller's, unchanged
     auto refused = backend.apply(layout, ApplyHint::everything());
     REQUIRE_FALSE(refused.ok());
     CHECK(refused.error().code == Errc::kernel_rejected);
     CHECK(inner.applied.size() == 1);
     CHECK(waits == 2);
-    CHECK(inner.apply_thread == first); // one worker thread for every change
+    CHECK(inner.apply_tid == first); // one worker thread for every change
 }
