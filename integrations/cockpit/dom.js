@@ -50,7 +50,9 @@ export function replaceChildren(el, ...children) {
     }
 }
 
-function focusKey(node) {
+// The selector that finds `node` again once a live update has rebuilt it: its id or its
+// data-focus-key; null when it has neither.
+export function focusKey(node) {
     if (node.id)
         return "#" + CSS.escape(node.id);
     if (node.dataset && node.dataset.focusKey)

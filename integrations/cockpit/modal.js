@@ -1,6 +1,7 @@
 // A PatternFly modal dialog: focus moves into it and stays there (Tab cycles), Escape and the
-// close button cancel, and focus goes back to where it was when the dialog closes.
-import { h, uniqueId } from "./dom.js";
+// close button cancel, and focus goes back to where it was when the dialog closes (to the same
+// control rebuilt, when a live update replaced it meanwhile).
+import { focusKey, h, uniqueId } from "./dom.js";
 import { icon } from "./icons.js";
 import { _ } from "./i18n.js";
 
@@ -17,6 +18,7 @@ export function openModal({ title, description = null, body = [], footer = [], s
     const titleId = uniqueId("rw-modal-title");
     const descId = description ? uniqueId("rw-modal-desc") : null;
     const returnTo = document.activeElement;
+    const returnKey = returnTo ? focusKey(returnTo) : null;
     const bodyEl = h("div", { class: "pf-c-modal-box__body" }, body);
     const footerEl = h("footer", { class: "pf-c-modal-box__footer" }, footer);
     const box = h("div", { class: ["pf-c-modal-box", "pf-m-" + size], role: "dialog", "aria-modal": "true",
@@ -42,8 +44,11 @@ export function openModal({ title, description = null, body = [], footer = [], s
             document.removeEventListener("keydown", onKey, true);
             if (onClose)
                 onClose();
-            if (returnTo && document.contains(returnTo))
-                returnTo.focus();
+            const back = returnTo && document.contains(returnTo)
+                ? returnTo
+                : returnKey && document.querySelector(returnKey);
+            if (back)
+                back.focus();
         },
     };
     const onKey = ev => trapKeys(ev, box, handle);

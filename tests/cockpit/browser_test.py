@@ -194,10 +194,19 @@ def step_disable_web_server(r):
     sw = r.b.d.find_element("id", "rw-switch-web-server")
     sw.send_keys(Keys.SPACE)  # the keyboard opens the dialog, Escape closes it, nothing changes
     r.b.wait(lambda: r.b.js("return !!document.querySelector('#rw-change-dialog')"), "the dialog from the keyboard")
+    # A live update while the dialog is open (here another role's change; also the counters'
+    # poll) rebuilds the table and its switches: focus still goes back to the switch.
+    r.b.js("document.querySelector('#rw-switch-web-server').dataset.before = 'yes'")
+    r.sb.ctl("enable", "ftp-server", "--runtime")
+    r.wait_row("ftp-server", True, timeout=10)
+    check(r.b.js("return document.querySelector('#rw-switch-web-server').dataset.before") is None,
+          "the update did not rebuild the switch")
     r.b.d.switch_to.active_element.send_keys(Keys.ESCAPE)
     r.b.wait(lambda: r.b.js("return !document.querySelector('#rw-change-dialog')"), "Escape to close the dialog")
     check(r.b.js("return document.activeElement.id") == "rw-switch-web-server", "focus did not return to the switch")
     check(r.row_enabled("web-server") == "true", "Escape changed web-server")
+    r.sb.ctl("disable", "ftp-server", "--runtime")
+    r.wait_row("ftp-server", False, timeout=10)
     r.switch("web-server")
     r.apply_and_wait_closed()
     r.wait_row("web-server", False)
