@@ -191,8 +191,12 @@ def step_edit_scope_keeps_interfaces(r):
 
 def step_disable_web_server(r):
     from selenium.webdriver.common.keys import Keys
-    sw = r.b.d.find_element("id", "rw-switch-web-server")
-    sw.send_keys(Keys.SPACE)  # the keyboard opens the dialog, Escape closes it, nothing changes
+    # The keyboard opens the dialog, Escape closes it, nothing changes. The switch gets the
+    # focus as Tab gives it, and the key goes to whatever holds the focus: a live update may
+    # rebuild the switch at any moment (replaceChildren() keeps the focus on the new one).
+    r.b.wait(lambda: r.b.js("return !document.querySelector('.rw-backdrop')"), "no dialog open")
+    r.b.js("document.querySelector('#rw-switch-web-server').focus()")
+    r.b.d.switch_to.active_element.send_keys(Keys.SPACE)
     r.b.wait(lambda: r.b.js("return !!document.querySelector('#rw-change-dialog')"), "the dialog from the keyboard")
     # A live update while the dialog is open (here another role's change; also the counters'
     # poll) rebuilds the table and its switches: focus still goes back to the switch.
